@@ -1,0 +1,117 @@
+// The model of the whole archive: messages reduced to the facts later stages
+// need, the people who wrote them, and the patch series they form. Plain
+// values that refer to each other by index; const once built.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mail/message.h"
+
+namespace listdigest::archive {
+class Inbox;
+class Mailmap;
+}  // namespace listdigest::archive
+
+namespace listdigest::model {
+
+/// A review given in a reply: a Reviewed-by/Acked-by/Tested-by naming the
+/// reply's sender.
+struct Review {
+  std::string kind;
+  int person = -1;
+};
+
+struct MessageFacts {
+  size_t position = 0;        // in Inbox::commits()
+  int epoch = 0;
+  std::string commit;         // 40 hex
+  int64_t time = 0;           // committer time
+  std::string message_id;
+  std::string in_reply_to;
+  std::vector<std::string> references;
+  mail::Subject subject;
+  mail::Address author_as_written;  // the author's name and address in this message
+  int author = -1;            // person index
+  int sender = -1;            // person of the From: header
+  int64_t date = 0;
+  std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
+  std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
+  std::vector<Review> reviews;  // review trailers of its sender (replies only)
+  bool applied_note = false;  // own text starts a line with Applied/Queued/Pushed/Merged
+  int parent = -1;            // the message it answers, when in the archive
+  int version = -1;           // the series version it belongs to (patches) or discusses
+  std::vector<std::string> diagnostics;
+
+  bool is_patch() const { return subject.patch; }
+  bool is_reply() const { return subject.reply; }
+  bool is_pull() const { return subject.pull; }
+};
+
+struct Person {
+  std::string email;          // lower-cased, after the mailmap: the key
+  std::string name;           // the display name
+  std::vector<std::string> emails;  // every address seen (after mailmap), sorted
+};
+
+enum class State { kNew, kReviewed, kSuperseded, kApplied, kNoReply };
+const char* StateName(State state);
+
+/// One posting of a series: a cover letter or first patch and its patches.
+struct SeriesVersion {
+  int series = -1;
+  int version = 1;
+  bool rfc = false;
+  int total = 0;              // M of N/M; 0 when unnumbered
+  int head = -1;              // message index
+  int cover = -1;             // message index of 0/M, or -1
+  std::vector<int> patches;   // message indices of the patches (not the cover), by number
+  std::vector<int> replies;   // message indices of replies anywhere in its threads
+  int author = -1;
+  std::string title;
+  int64_t date = 0;           // head's Date:
+  State state = State::kNew;
+  int applied_by = -1;        // person, when applied
+};
+
+struct Series {
+  std::string id;             // stable: slug of the first version's title + hash of its head
+  std::string title;
+  int author = -1;
+  std::vector<int> versions;  // version indices, oldest first
+};
+
+struct Diagnostic {
+  std::string commit;
+  std::string message_id;
+  std::string text;
+};
+
+struct Archive {
+  std::vector<MessageFacts> messages;  // archive order
+  std::vector<Person> people;          // sorted by email
+  std::vector<SeriesVersion> versions;
+  std::vector<Series> series;          // sorted by id
+  std::unordered_map<std::string, int> message_by_id;   // first message with that id
+  std::unordered_map<size_t, int> message_at;           // commit position -> message
+  std::vector<Diagnostic> diagnostics;
+  int64_t newest_time = 0;
+
+  int FindMessage(const std::string& id) const;
+};
+
+/// Reports progress while messages are read: (done, total).
+using Progress = std::function<void(size_t, size_t)>;
+
+/// Reads every message of `inbox` (on `jobs` threads), parses it and builds
+/// the model. Bad mail becomes diagnostics; this never fails.
+Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
+                     const Progress& progress);
+
+/// Extracts the facts of one parsed message (exposed for tests).
+MessageFacts ExtractFacts(const mail::Message& message);
+
+}  // namespace listdigest::model

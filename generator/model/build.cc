@@ -1,0 +1,273 @@
+// Building the model: read and parse every message in parallel, then assign
+// people, threads and series in archive order so the result never depends on
+// the number of threads.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "archive/inbox.h"
+#include "archive/mailmap.h"
+#include "model/archive.h"
+#include "model/series.h"
+
+namespace listdigest::model {
+namespace {
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool IsReviewKind(const std::string& kind) {
+  return kind == "Reviewed-by" || kind == "Acked-by" || kind == "Tested-by";
+}
+
+// "Applied to kvmarm/next, thanks!" written by the maintainer in a reply,
+// outside the quoted patch.
+bool HasAppliedNote(const std::string& body) {
+  size_t pos = 0;
+  while (pos < body.size()) {
+    size_t end = body.find('\n', pos);
+    if (end == std::string::npos) end = body.size();
+    std::string_view line(body.data() + pos, end - pos);
+    pos = end + 1;
+    if (line == "-- ") break;
+    for (const char* word : {"Applied", "Queued", "Pushed", "Merged"}) {
+      if (line.rfind(word, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+// The facts of one message before people are known.
+struct Parsed {
+  MessageFacts facts;
+  mail::Address from;
+  std::vector<mail::Trailer> reply_trailers;  // review trailers in a reply
+};
+
+Parsed ParseOne(const archive::Inbox& inbox, size_t position) {
+  Parsed p;
+  const archive::Commit& commit = inbox.commits()[position];
+  std::string bytes, err;
+  mail::Message message;
+  if (!inbox.ReadBlob(position, &bytes, &err)) {
+    message.diagnostics.push_back(err);
+    message.message_id = "missing-" + commit.blob + "@listdigest.invalid";
+  } else {
+    message = mail::ParseMessage(bytes);
+  }
+  p.facts = ExtractFacts(message);
+  p.facts.position = position;
+  p.facts.epoch = commit.epoch;
+  p.facts.commit = commit.id;
+  p.facts.time = commit.time;
+  p.from = message.from;
+  if (message.subject.reply) {
+    for (const auto& t : message.trailers) {
+      if (IsReviewKind(t.kind)) p.reply_trailers.push_back(t);
+    }
+  }
+  return p;
+}
+
+// Picks the display name of one address: the most used real name, where a
+// real name is not empty and not the address's local part ("isaku.yamahata").
+std::string DisplayName(const std::string& email, const std::map<std::string, int>& names) {
+  const std::string local = email.substr(0, email.find('@'));
+  std::string best, fallback;
+  int best_count = 0, fallback_count = 0;
+  for (const auto& [name, count] : names) {
+    const bool real = !name.empty() && Lower(name) != local && name.find('@') == std::string::npos;
+    if (real && count > best_count) best = name, best_count = count;
+    if (!real && !name.empty() && count > fallback_count) fallback = name, fallback_count = count;
+  }
+  if (!best.empty()) return best;
+  if (!fallback.empty()) return fallback;
+  return local.empty() ? email : local;
+}
+
+class PeopleBuilder {
+ public:
+  explicit PeopleBuilder(const archive::Mailmap& mailmap) : mailmap_(mailmap) {}
+
+  // Registers a person; returns its key (lower-cased address after the mailmap).
+  std::string Add(const mail::Address& address) {
+    std::string name = address.name, email = address.email;
+    mailmap_.Resolve(&name, &email);
+    std::string key = Lower(email);
+    if (key.empty()) key = "unknown@invalid";
+    Entry& e = entries_[key];
+    e.names[name]++;
+    e.emails.insert(Lower(address.email).empty() ? key : Lower(address.email));
+    return key;
+  }
+
+  // Counts a name seen in a trailer for an address already known.
+  void SeeName(const mail::Address& address) {
+    std::string name = address.name, email = address.email;
+    mailmap_.Resolve(&name, &email);
+    auto it = entries_.find(Lower(email));
+    if (it != entries_.end() && !name.empty()) it->second.names[name]++;
+  }
+
+  std::string KeyOf(const mail::Address& address) const {
+    std::string name = address.name, email = address.email;
+    mailmap_.Resolve(&name, &email);
+    return Lower(email);
+  }
+
+  std::vector<Person> Finish(std::unordered_map<std::string, int>* index) const {
+    std::vector<Person> people;
+    for (const auto& [key, e] : entries_) {
+      Person p;
+      p.email = key;
+      p.name = DisplayName(key, e.names);
+      p.emails.assign(e.emails.begin(), e.emails.end());
+      (*index)[key] = static_cast<int>(people.size());
+      people.push_back(std::move(p));
+    }
+    return people;
+  }
+
+ private:
+  struct Entry {
+    std::map<std::string, int> names;
+    std::set<std::string> emails;
+  };
+  const archive::Mailmap& mailmap_;
+  std::map<std::string, Entry> entries_;  // ordered: people come out sorted
+};
+
+// The message `m` answers: In-Reply-To when it is in the archive, else the
+// newest References id that is.
+int FindParent(const Archive& a, const MessageFacts& m, int self) {
+  int parent = a.FindMessage(m.in_reply_to);
+  for (auto it = m.references.rbegin(); parent < 0 && it != m.references.rend(); ++it) {
+    parent = a.FindMessage(*it);
+  }
+  return parent == self ? -1 : parent;
+}
+
+}  // namespace
+
+const char* StateName(State state) {
+  switch (state) {
+    case State::kNew: return "new";
+    case State::kReviewed: return "reviewed";
+    case State::kSuperseded: return "superseded";
+    case State::kApplied: return "applied";
+    case State::kNoReply: return "no-reply";
+  }
+  return "new";
+}
+
+int Archive::FindMessage(const std::string& id) const {
+  if (id.empty()) return -1;
+  auto it = message_by_id.find(id);
+  return it == message_by_id.end() ? -1 : it->second;
+}
+
+MessageFacts ExtractFacts(const mail::Message& message) {
+  MessageFacts f;
+  f.message_id = message.message_id;
+  f.in_reply_to = message.in_reply_to;
+  f.references = message.references;
+  f.subject = message.subject;
+  f.author_as_written = message.author;
+  f.date = message.date;
+  f.diagnostics = message.diagnostics;
+  if (message.subject.patch) {
+    f.patch_trailers = message.trailers;
+    if (message.subject.head_like()) f.excerpt = mail::DigestExcerpt(message.body);
+  }
+  if (message.subject.reply) f.applied_note = HasAppliedNote(message.body);
+  return f;
+}
+
+Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
+                     const Progress& progress) {
+  std::vector<size_t> positions;
+  const auto& commits = inbox.commits();
+  for (size_t i = 0; i < commits.size(); ++i) {
+    if (commits[i].kind == archive::CommitKind::kMessage && !commits[i].deleted) {
+      positions.push_back(i);
+    }
+  }
+
+  std::vector<Parsed> parsed(positions.size());
+  std::atomic<size_t> next{0}, done{0};
+  constexpr size_t kChunk = 64;
+  auto work = [&] {
+    for (;;) {
+      const size_t begin = next.fetch_add(kChunk);
+      if (begin >= positions.size()) return;
+      const size_t end = std::min(positions.size(), begin + kChunk);
+      for (size_t i = begin; i < end; ++i) parsed[i] = ParseOne(inbox, positions[i]);
+      done.fetch_add(end - begin);
+    }
+  };
+  jobs = std::max(1, jobs);
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  // The calling thread works too and reports progress between chunks.
+  for (;;) {
+    const size_t begin = next.fetch_add(kChunk);
+    if (begin >= positions.size()) break;
+    const size_t end = std::min(positions.size(), begin + kChunk);
+    for (size_t i = begin; i < end; ++i) parsed[i] = ParseOne(inbox, positions[i]);
+    done.fetch_add(end - begin);
+    if (progress) progress(done.load(), positions.size());
+  }
+  for (auto& t : threads) t.join();
+  if (progress) progress(positions.size(), positions.size());
+
+  Archive a;
+  PeopleBuilder people(mailmap);
+  for (const Parsed& p : parsed) {
+    people.Add(p.facts.author_as_written);
+    if (!p.from.email.empty()) people.Add(p.from);
+  }
+  for (const Parsed& p : parsed) {
+    for (const auto& t : p.facts.patch_trailers) {
+      if (!t.who.email.empty()) people.SeeName(t.who);
+    }
+    for (const auto& t : p.reply_trailers) people.SeeName(t.who);
+  }
+  std::unordered_map<std::string, int> person_index;
+  a.people = people.Finish(&person_index);
+  auto person_of = [&](const mail::Address& address) {
+    auto it = person_index.find(people.KeyOf(address));
+    if (it == person_index.end()) it = person_index.find("unknown@invalid");
+    return it == person_index.end() ? -1 : it->second;
+  };
+
+  a.messages.reserve(parsed.size());
+  for (Parsed& p : parsed) {
+    MessageFacts& f = p.facts;
+    f.author = person_of(f.author_as_written);
+    f.sender = p.from.email.empty() ? f.author : person_of(p.from);
+    for (const auto& t : p.reply_trailers) {
+      if (!t.who.email.empty() && person_of(t.who) == f.sender &&
+          people.KeyOf(t.who) == a.people[f.sender].email) {
+        f.reviews.push_back(Review{t.kind, f.sender});
+      }
+    }
+    const int index = static_cast<int>(a.messages.size());
+    for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
+    a.message_by_id.emplace(f.message_id, index);
+    a.message_at.emplace(f.position, index);
+    a.newest_time = std::max(a.newest_time, f.time);
+    a.messages.push_back(std::move(f));
+  }
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    a.messages[i].parent = FindParent(a, a.messages[i], static_cast<int>(i));
+  }
+  GroupSeries(&a);
+  return a;
+}
+
+}  // namespace listdigest::model

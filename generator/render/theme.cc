@@ -1,0 +1,166 @@
+#include "render/theme.h"
+
+#include <kainjow/mustache.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace listdigest::render {
+namespace {
+
+namespace fs = std::filesystem;
+using kainjow::mustache::data;
+using kainjow::mustache::mustache;
+
+bool ReadFile(const fs::path& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream s;
+  s << in.rdbuf();
+  *out = s.str();
+  return true;
+}
+
+void LoadFolder(const fs::path& dir, std::map<std::string, std::string>* templates,
+                std::map<std::string, std::string>* statics) {
+  std::error_code ec;
+  const fs::path tdir = dir / "templates";
+  if (fs::is_directory(tdir, ec)) {
+    for (const auto& e : fs::directory_iterator(tdir, ec)) {
+      if (e.path().extension() != ".mustache") continue;
+      std::string text;
+      if (ReadFile(e.path(), &text)) (*templates)[e.path().stem().string()] = text;
+    }
+  }
+  const fs::path sdir = dir / "static";
+  if (fs::is_directory(sdir, ec)) {
+    for (const auto& e : fs::recursive_directory_iterator(sdir, ec)) {
+      if (!e.is_regular_file()) continue;
+      std::string bytes;
+      if (ReadFile(e.path(), &bytes)) {
+        (*statics)[fs::relative(e.path(), sdir).generic_string()] = bytes;
+      }
+    }
+  }
+}
+
+data ToData(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::object: {
+      data d{data::type::object};
+      for (auto it = j.begin(); it != j.end(); ++it) d.set(it.key(), ToData(it.value()));
+      return d;
+    }
+    case nlohmann::json::value_t::array: {
+      data d{data::type::list};
+      for (const auto& e : j) d.push_back(ToData(e));
+      return d;
+    }
+    case nlohmann::json::value_t::string:
+      return data(j.get<std::string>());
+    case nlohmann::json::value_t::boolean:
+      return j.get<bool>() ? data(data::type::bool_true) : data(data::type::bool_false);
+    case nlohmann::json::value_t::null:
+      return data(data::type::bool_false);
+    default:
+      return data(j.dump());
+  }
+}
+
+}  // namespace
+
+bool Theme::Load(const std::string& theme_dir, const std::string& override_dir, Theme* theme,
+                 std::string* err) {
+  Theme t;
+  std::error_code ec;
+  if (!fs::is_directory(fs::path(theme_dir) / "templates", ec)) {
+    *err = theme_dir + ": theme not found (no templates/ folder); set theme = \"default\" or "
+                       "create themes/<name>/templates/";
+    return false;
+  }
+  LoadFolder(theme_dir, &t.templates_, &t.static_files_);
+  if (!override_dir.empty()) LoadFolder(override_dir, &t.templates_, &t.static_files_);
+  if (!t.templates_.count("base")) {
+    *err = theme_dir + "/templates/base.mustache: missing; every theme needs a base layout";
+    return false;
+  }
+  *theme = std::move(t);
+  return true;
+}
+
+bool Theme::RenderPage(const std::string& name, const nlohmann::json& view, std::string* out,
+                       std::string* err) const {
+  auto it = templates_.find(name);
+  if (it == templates_.end()) {
+    *err = "template " + name + ".mustache not found in the theme";
+    return false;
+  }
+  data d = ToData(view);
+  for (const auto& [partial_name, text] : templates_) {
+    if (partial_name[0] == '_') d.set(partial_name, data(text));
+  }
+  mustache page(it->second);
+  if (!page.is_valid()) {
+    *err = name + ".mustache: " + page.error_message();
+    return false;
+  }
+  const std::string content = page.render(d);
+  d.set("content", data(content));
+  mustache base(templates_.at("base"));
+  if (!base.is_valid()) {
+    *err = "base.mustache: " + base.error_message();
+    return false;
+  }
+  *out = base.render(d);
+  return true;
+}
+
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // Control characters are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          out += "\xEF\xBF\xBD";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string UrlEncode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '@' || c == '+' ||
+        c == '=' || c == '$' || c == '!' || c == ',' || c == ';' || c == ':') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string SafeUrl(const std::string& url) {
+  for (const char* scheme : {"https://", "http://", "mailto:"}) {
+    if (url.rfind(scheme, 0) == 0) {
+      return url.find_first_of(" \"'<>\n\r\t") == std::string::npos ? url : "";
+    }
+  }
+  return "";
+}
+
+}  // namespace listdigest::render

@@ -1,0 +1,69 @@
+// The build: a flat list of named, timed steps from config to written site.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "archive/inbox.h"
+#include "archive/mailmap.h"
+#include "config/config.h"
+#include "model/digest.h"
+#include "render/theme.h"
+
+namespace listdigest::site {
+
+/// Everything a build reads, checked before anything is written.
+struct Site {
+  config::Config config;
+  archive::Inbox inbox;
+  archive::Mailmap mailmap;
+  render::Theme theme;
+  std::string theme_dir;
+  std::vector<model::DigestRange> ranges;  // periods oldest first, then explicit ranges
+};
+
+/// Loads the config, opens the archive and mailmap, loads the theme and
+/// resolves every range. On failure sets `err` (file:line, commit or path,
+/// and what to do); nothing has been written.
+bool OpenSite(const std::string& config_path, Site* site, std::string* err);
+
+struct BuildOptions {
+  std::string out_dir = "site";
+  int jobs = 0;            // 0: one per core
+  bool progress_bar = false;  // a bar on a terminal, else a line every few seconds
+  bool verbose = false;    // list every diagnostic
+};
+
+struct StepTime {
+  std::string name;
+  double seconds = 0;
+};
+
+struct BuildSummary {
+  size_t messages = 0;
+  size_t digests = 0;
+  size_t series = 0;
+  size_t people = 0;
+  size_t written = 0;
+  size_t unchanged = 0;
+  size_t diagnostics = 0;
+  double seconds = 0;
+  std::vector<StepTime> steps;
+};
+
+/// Builds the whole site into options.out_dir. Progress and diagnostics go to
+/// standard error. Fails only on an output error.
+bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summary,
+               std::string* err);
+
+/// One digest as text ("txt"), Markdown ("md") or JSON ("json"), for the
+/// `digest` command. `range` is "FROM..TO"; else `id` names a digest of the
+/// config (a period id or an explicit range id).
+bool RenderOneDigest(const Site& site, const std::string& range, const std::string& id,
+                     const std::string& format, int jobs, std::string* out, std::string* err);
+
+/// The number of threads to use for `jobs` (0: one per core).
+int ThreadCount(int jobs);
+
+}  // namespace listdigest::site
