@@ -265,7 +265,9 @@ std::vector<Trailer> ParseTrailers(std::string_view body) {
     if (end == std::string_view::npos) end = body.size();
     std::string_view line = body.substr(pos, end - pos);
     pos = end + 1;
-    if (line.rfind("diff --git ", 0) == 0 || line == "-- ") break;
+    // A reviewer may paste a diff of their own and ack below it, so only
+    // the signature ends the search.
+    if (line == "-- ") break;
     if (line.empty() || line[0] == '>' || line[0] == ' ' || line[0] == '\t') continue;
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon > 20) continue;
@@ -337,8 +339,15 @@ Message ParseMessage(std::string_view bytes) {
       GString_ id(g_mime_utils_decode_message_id(raw_id));
       m.message_id = id && *id.get() ? MakeValidUtf8(id.get()) : MakeValidUtf8(StripAngles(raw_id));
     }
-    if (const char* s = g_mime_message_get_subject(message.get())) {
-      m.raw_subject = MakeValidUtf8(s);
+    if (const char* raw = FirstHeader(object, "Subject")) {
+      // Decoded from the raw value: GMime's own subject is trimmed, and the
+      // reference digests keep a trailing space ("… irqchip in kernel ").
+      GString_ decoded(g_mime_utils_header_decode_text(LooseOptions(), raw));
+      std::string text = decoded ? decoded.get() : raw;
+      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      size_t start = 0;
+      while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
+      m.raw_subject = MakeValidUtf8(text.substr(start));
     } else {
       m.diagnostics.push_back("no Subject header");
     }

@@ -44,7 +44,7 @@ struct Message {
 /// Parses one raw RFC 822 message. Thread-safe. Never fails.
 Message ParseMessage(std::string_view bytes);
 
-/// The trailers of `body` outside quoted (">") text and before the diff.
+/// The trailers of `body` outside quoted (">") text, before the signature.
 std::vector<Trailer> ParseTrailers(std::string_view body);
 
 /// Splits "Name <addr>", "addr (Name)" or "addr" into an Address.
