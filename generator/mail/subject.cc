@@ -94,8 +94,11 @@ void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull)
       continue;
     }
     if (upper == "GIT") continue;
-    if (upper == "RFC") {
+    if (upper.compare(0, 3, "RFC") == 0 &&
+        (upper.size() == 3 || ParseVersion(word.substr(3), &version))) {
+      // "RFC", "RFCv1"
       s->rfc = true;
+      if (upper.size() > 3) s->version = version;
       continue;
     }
     if (ParseVersion(word, &version)) {

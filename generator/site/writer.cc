@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,8 +11,14 @@ namespace listdigest::site {
 namespace fs = std::filesystem;
 
 bool Writer::Write(const std::string& relative, const std::string& bytes, std::string* err) {
-  if (relative.empty() || relative[0] == '/' || relative.find("..") != std::string::npos ||
-      relative.find('\0') != std::string::npos) {
+  bool safe = !relative.empty() && relative.find('\0') == std::string::npos;
+  for (size_t pos = 0; safe && pos <= relative.size();) {
+    const size_t slash = std::min(relative.find('/', pos), relative.size());
+    const std::string part = relative.substr(pos, slash - pos);
+    safe = !part.empty() && part != "." && part != "..";
+    pos = slash + 1;
+  }
+  if (!safe) {
     *err = "refusing to write outside the output folder: " + relative;
     return false;
   }
