@@ -342,12 +342,25 @@ Message ParseMessage(std::string_view bytes) {
     if (const char* raw = FirstHeader(object, "Subject")) {
       // Decoded from the raw value: GMime's own subject is trimmed, and the
       // reference digests keep a trailing space ("… irqchip in kernel ").
-      GString_ decoded(g_mime_utils_header_decode_text(LooseOptions(), raw));
-      std::string text = decoded ? decoded.get() : raw;
-      while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+      // The raw value is still folded, and decoding does not unfold it:
+      //   Subject: Re: [kvm-unit-tests PATCH v7 06/13] arm/arm64: ITS: Introspection
+      //    tests
+      // kept "Introspection\n tests". Unfold first (drop the CR/LF, keep the
+      // white space after them, RFC 5322 §2.2.3), then decode.
+      std::string unfolded;
+      for (const char* c = raw; *c; ++c) {
+        if (*c != '\r' && *c != '\n') unfolded += *c;
+      }
+      GString_ decoded(g_mime_utils_header_decode_text(LooseOptions(), unfolded.c_str()));
+      std::string text = decoded ? decoded.get() : unfolded;
       size_t start = 0;
       while (start < text.size() && (text[start] == ' ' || text[start] == '\t')) ++start;
       m.raw_subject = MakeValidUtf8(text.substr(start));
+      // "Subject:" with nothing after it (patchwork's 0016-no-subject mail)
+      // leaves a digest entry as titleless as a missing header does.
+      if (m.raw_subject.find_first_not_of(" \t") == std::string::npos) {
+        m.diagnostics.push_back("empty Subject header");
+      }
     } else {
       m.diagnostics.push_back("no Subject header");
     }
