@@ -13,7 +13,7 @@
 #include "pages/digest_text.h"
 #include "pages/views.h"
 #include "render/theme.h"
-#include "site/writer.h"
+#include "site/context.h"
 
 namespace listdigest::site {
 namespace {
@@ -21,10 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-std::string Dump(const json& j) {
-  return j.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
-}
 
 std::string FindTheme(const config::Config& c) {
   const std::vector<fs::path> candidates = {
@@ -37,18 +33,6 @@ std::string FindTheme(const config::Config& c) {
     if (fs::is_directory(p / "templates", ec)) return p.lexically_normal().string();
   }
   return candidates[1].lexically_normal().string();
-}
-
-// Runs fn(i) for i in [0, n) on `jobs` threads.
-void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) fn(i);
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
 }
 
 class ProgressReporter {
@@ -85,58 +69,6 @@ pages::SiteInfo InfoOf(const config::Config& c) {
   info.base_url = c.base_url;
   info.message_url = c.message_url;
   return info;
-}
-
-std::string AtomFeed(const model::Archive& a, const std::vector<model::Digest>& digests,
-                     const config::Config& c) {
-  using render::XmlEscape;
-  std::string updated = "1970-01-01T00:00:00Z";
-  if (!digests.empty() && !digests.back().messages.empty()) {
-    updated = pages::IsoTime(a.messages[digests.back().messages.back()].time);
-  }
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-  out += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
-  out += "  <title>" + XmlEscape(c.title) + "</title>\n";
-  out += "  <id>" + XmlEscape(c.base_url.empty() ? "urn:listdigest:" + c.list : c.base_url) + "</id>\n";
-  if (!c.base_url.empty()) {
-    out += "  <link href=\"" + XmlEscape(c.base_url) + "\"/>\n";
-    out += "  <link rel=\"self\" href=\"" + XmlEscape(c.base_url + "feed.xml") + "\"/>\n";
-  }
-  out += "  <updated>" + updated + "</updated>\n";
-  out += "  <author><name>" + XmlEscape(c.list) + "</name></author>\n";
-  int n = 0;
-  for (auto it = digests.rbegin(); it != digests.rend() && n < 50; ++it, ++n) {
-    const model::Digest& d = *it;
-    if (d.messages.empty()) continue;
-    const std::string link = c.base_url + "digests/" + d.range.id + "/";
-    out += "  <entry>\n";
-    out += "    <title>" + XmlEscape(c.list + " digest " + d.range.id) + "</title>\n";
-    out += "    <id>" + XmlEscape(c.base_url.empty() ? "urn:listdigest:" + c.list + ":" + d.range.id
-                                                     : link) + "</id>\n";
-    if (!c.base_url.empty()) out += "    <link href=\"" + XmlEscape(link) + "\"/>\n";
-    out += "    <updated>" + pages::IsoTime(a.messages[d.messages.back()].time) + "</updated>\n";
-    out += "    <summary>" + XmlEscape(std::to_string(d.messages.size()) + " messages, " +
-                               std::to_string(d.patches) + " patches, " +
-                               std::to_string(d.replies) + " replies, " +
-                               std::to_string(d.versions.size()) + " series") +
-           "</summary>\n";
-    out += "  </entry>\n";
-  }
-  out += "</feed>\n";
-  return out;
-}
-
-std::string Sitemap(const std::vector<model::Digest>& digests, const config::Config& c) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-  out += "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
-  auto url = [&](const std::string& path) {
-    out += "  <url><loc>" + render::XmlEscape(c.base_url + path) + "</loc></url>\n";
-  };
-  url("");
-  url("digests/");
-  for (const auto& d : digests) url("digests/" + d.range.id + "/");
-  out += "</urlset>\n";
-  return out;
 }
 
 }  // namespace
@@ -196,41 +128,18 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   finish_step("digests");
 
   const pages::SiteInfo info = InfoOf(site.config);
-  Writer writer(options.out_dir);
-  std::mutex error_mutex;
-  std::string first_error;
-  auto write = [&](const std::string& path, const std::string& bytes) {
-    std::string e;
-    if (!writer.Write(path, bytes, &e)) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (first_error.empty()) first_error = e;
-    }
+  Output out(site, options.out_dir);
+  BuildContext ctx{site, archive, digests, info, jobs, out};
+  using StepFn = void (*)(BuildContext&);
+  static const std::pair<const char*, StepFn> kSteps[] = {
+      {"digest pages", WriteDigestPages},
+      {"sitemap", WriteSitemap},
   };
-  auto render = [&](const std::string& path, const std::string& name, const json& view) {
-    std::string html, e;
-    if (!site.theme.RenderPage(name, view, &html, &e)) {
-      std::lock_guard<std::mutex> lock(error_mutex);
-      if (first_error.empty()) first_error = site.theme_dir + ": " + e;
-      return;
-    }
-    write(path, html);
-  };
-
-  ParallelFor(digests.size(), jobs, [&](size_t i) {
-    const model::Digest& d = digests[i];
-    const std::string dir = "digests/" + d.range.id + "/";
-    write(dir + "digest.txt", pages::DigestText(archive, d, site.config.list, site.config.top));
-    write(dir + "digest.json", Dump(pages::DigestJson(archive, d, info)));
-    render(dir + "index.html", "digest", pages::DigestPageView(archive, d, info, site.config.top));
-  });
-  render("digests/index.html", "digests", pages::DigestsIndexView(archive, digests, info));
-  render("index.html", "home", pages::HomeView(archive, digests, info));
-  render("404.html", "404", pages::PageBase(info, "/", "Not found"));
-  write("feed.xml", AtomFeed(archive, digests, site.config));
-  write("sitemap.xml", Sitemap(digests, site.config));
-  for (const auto& [path, bytes] : site.theme.static_files()) write("static/" + path, bytes);
-  finish_step("render and write");
-
+  for (const auto& [name, run] : kSteps) {
+    run(ctx);
+    finish_step(name);
+  }
+  const std::string first_error = out.first_error();
   if (!first_error.empty()) {
     *err = first_error;
     return false;
@@ -239,8 +148,8 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   summary->digests = digests.size();
   summary->series = archive.series.size();
   summary->people = archive.people.size();
-  summary->written = writer.written();
-  summary->unchanged = writer.unchanged();
+  summary->written = out.writer().written();
+  summary->unchanged = out.writer().unchanged();
   summary->diagnostics = archive.diagnostics.size();
   summary->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const size_t shown = options.verbose ? archive.diagnostics.size() : 10;
@@ -292,7 +201,7 @@ bool RenderOneDigest(const Site& site, const std::string& range, const std::stri
   const model::Digest d = model::ComputeDigest(archive, r);
   if (format == "txt") *out = pages::DigestText(archive, d, site.config.list, site.config.top);
   else if (format == "md") *out = pages::DigestMarkdown(archive, d, site.config.list, site.config.top);
-  else *out = Dump(pages::DigestJson(archive, d, InfoOf(site.config)));
+  else *out = DumpJson(pages::DigestJson(archive, d, InfoOf(site.config)));
   return true;
 }
 

@@ -1,0 +1,65 @@
+// What every build step gets: the loaded site, the model, the digests, and
+// one way to write files and render pages. Steps are pure functions of this
+// context; only Output touches the output folder.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/archive.h"
+#include "model/digest.h"
+#include "pages/views.h"
+#include "site/build.h"
+#include "site/writer.h"
+
+namespace listdigest::site {
+
+/// Writes files and renders theme pages; remembers the first error and every
+/// HTML page written (for the sitemap). Thread-safe.
+class Output {
+ public:
+  Output(const Site& site, const std::string& out_dir) : site_(site), writer_(out_dir) {}
+
+  void Write(const std::string& path, const std::string& bytes);
+  /// Renders template `name` with `view` into `path` (an .html file).
+  void Render(const std::string& path, const std::string& name, const nlohmann::json& view);
+  /// JSON as written to disk: one space indent, invalid UTF-8 replaced.
+  void WriteJson(const std::string& path, const nlohmann::json& value);
+
+  std::string first_error() const;
+  std::vector<std::string> pages() const;  // sorted
+  const Writer& writer() const { return writer_; }
+
+ private:
+  const Site& site_;
+  Writer writer_;
+  mutable std::mutex mutex_;
+  std::string first_error_;
+  std::set<std::string> pages_;
+};
+
+struct BuildContext {
+  const Site& site;
+  const model::Archive& archive;
+  const std::vector<model::Digest>& digests;  // periods oldest first, then explicit ranges
+  const pages::SiteInfo& info;
+  int jobs = 1;
+  Output& out;
+};
+
+/// Runs fn(i) for i in [0, n) on `jobs` threads.
+void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn);
+
+/// nlohmann::json dumped the way every .json file of the site is.
+std::string DumpJson(const nlohmann::json& value);
+
+// The build steps, in the order they run. Each writes its own pages.
+void WriteDigestPages(BuildContext& ctx);   // digests/, home, 404, feed.xml, static/
+void WriteSitemap(BuildContext& ctx);       // sitemap.xml, from every page written before
+
+}  // namespace listdigest::site
