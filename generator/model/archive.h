@@ -53,6 +53,7 @@ struct MessageFacts {
 
 struct Person {
   std::string email;          // lower-cased, after the mailmap: the key
+  std::string slug;           // stable, unique, file-name safe: from the address
   std::string name;           // the display name
   std::vector<std::string> emails;  // every address seen (after mailmap), sorted
 };

@@ -130,6 +130,15 @@ class PeopleBuilder {
       (*index)[key] = static_cast<int>(people.size());
       people.push_back(std::move(p));
     }
+    // Slugs come from the address, which never changes for a person, not
+    // from the name, which can ("isaku.yamahata" becomes "Isaku Yamahata").
+    // "a.b@x.org" and "a-b@x.org" would share "a-b-x-org": both get a hash.
+    std::map<std::string, int> uses;
+    for (const auto& p : people) uses[Slugify(p.email, 80)]++;
+    for (auto& p : people) {
+      p.slug = Slugify(p.email, 80);
+      if (uses[p.slug] > 1) p.slug += "-" + ShortHash(p.email, 6);
+    }
     return people;
   }
 

@@ -36,6 +36,10 @@ std::string IsoTime(int64_t time) {
   return buf;
 }
 
+std::string SeriesPath(const model::Series& series) { return "series/" + series.id + "/"; }
+
+std::string PersonPath(const model::Person& person) { return "contributors/" + person.slug + "/"; }
+
 std::string MessageUrl(const SiteInfo& site, const std::string& message_id) {
   if (site.message_url.empty()) return "";
   std::string url = site.message_url;

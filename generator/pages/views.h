@@ -47,6 +47,12 @@ nlohmann::json HomeView(const model::Archive& archive, const std::vector<model::
 /// Fields every page has: site title, root path, page title.
 nlohmann::json PageBase(const SiteInfo& site, const std::string& root, const std::string& title);
 
+/// Where a series' page is, relative to the site's top: "series/<id>/".
+std::string SeriesPath(const model::Series& series);
+
+/// Where a person's page is, relative to the site's top: "contributors/<slug>/".
+std::string PersonPath(const model::Person& person);
+
 /// Formats a time as "2021-03-01T10:00:00Z".
 std::string IsoTime(int64_t time);
 

@@ -1,6 +1,9 @@
 // The digest pages and the site's front door: digests/<id>/ (text, JSON,
 // HTML), the digests index, the home page, 404, the Atom feed and the
 // theme's static files.
+#include <algorithm>
+
+#include "pages/atom.h"
 #include "pages/digest_text.h"
 #include "pages/views.h"
 #include "render/theme.h"
@@ -9,43 +12,36 @@
 namespace listdigest::site {
 namespace {
 
-std::string AtomFeed(const model::Archive& a, const std::vector<model::Digest>& digests,
-                     const config::Config& c) {
-  using render::XmlEscape;
-  std::string updated = "1970-01-01T00:00:00Z";
-  if (!digests.empty() && !digests.back().messages.empty()) {
-    updated = pages::IsoTime(a.messages[digests.back().messages.back()].time);
+// The digests feed: newest 50 digests with mail in them.
+std::string DigestFeed(const model::Archive& a, const std::vector<model::Digest>& digests,
+                       const config::Config& c) {
+  pages::AtomFeed feed;
+  feed.title = c.title;
+  feed.id = c.base_url.empty() ? "urn:listdigest:" + c.list : c.base_url;
+  feed.link = c.base_url;
+  feed.self = c.base_url.empty() ? "" : c.base_url + "feed.xml";
+  feed.author = c.list;
+  std::vector<const model::Digest*> newest;
+  for (const auto& d : digests) {
+    if (!d.messages.empty()) newest.push_back(&d);
   }
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-  out += "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n";
-  out += "  <title>" + XmlEscape(c.title) + "</title>\n";
-  out += "  <id>" + XmlEscape(c.base_url.empty() ? "urn:listdigest:" + c.list : c.base_url) + "</id>\n";
-  if (!c.base_url.empty()) {
-    out += "  <link href=\"" + XmlEscape(c.base_url) + "\"/>\n";
-    out += "  <link rel=\"self\" href=\"" + XmlEscape(c.base_url + "feed.xml") + "\"/>\n";
+  std::stable_sort(newest.begin(), newest.end(), [&a](const model::Digest* x, const model::Digest* y) {
+    return a.messages[x->messages.back()].time > a.messages[y->messages.back()].time;
+  });
+  for (size_t i = 0; i < newest.size() && i < 50; ++i) {
+    const model::Digest& d = *newest[i];
+    const std::string link = c.base_url.empty() ? "" : c.base_url + "digests/" + d.range.id + "/";
+    pages::AtomEntry e;
+    e.title = c.list + " digest " + d.range.id;
+    e.id = link.empty() ? "urn:listdigest:" + c.list + ":" + d.range.id : link;
+    e.link = link;
+    e.updated = pages::IsoTime(a.messages[d.messages.back()].time);
+    e.summary = std::to_string(d.messages.size()) + " messages, " + std::to_string(d.patches) +
+                " patches, " + std::to_string(d.replies) + " replies, " +
+                std::to_string(d.versions.size()) + " series postings";
+    feed.entries.push_back(std::move(e));
   }
-  out += "  <updated>" + updated + "</updated>\n";
-  out += "  <author><name>" + XmlEscape(c.list) + "</name></author>\n";
-  int n = 0;
-  for (auto it = digests.rbegin(); it != digests.rend() && n < 50; ++it, ++n) {
-    const model::Digest& d = *it;
-    if (d.messages.empty()) continue;
-    const std::string link = c.base_url + "digests/" + d.range.id + "/";
-    out += "  <entry>\n";
-    out += "    <title>" + XmlEscape(c.list + " digest " + d.range.id) + "</title>\n";
-    out += "    <id>" + XmlEscape(c.base_url.empty() ? "urn:listdigest:" + c.list + ":" + d.range.id
-                                                     : link) + "</id>\n";
-    if (!c.base_url.empty()) out += "    <link href=\"" + XmlEscape(link) + "\"/>\n";
-    out += "    <updated>" + pages::IsoTime(a.messages[d.messages.back()].time) + "</updated>\n";
-    out += "    <summary>" + XmlEscape(std::to_string(d.messages.size()) + " messages, " +
-                               std::to_string(d.patches) + " patches, " +
-                               std::to_string(d.replies) + " replies, " +
-                               std::to_string(d.versions.size()) + " series") +
-           "</summary>\n";
-    out += "  </entry>\n";
-  }
-  out += "</feed>\n";
-  return out;
+  return pages::RenderAtom(feed);
 }
 
 }  // namespace
@@ -71,7 +67,7 @@ void WriteDigestPages(BuildContext& ctx) {
     if (path != std::string::npos) root = config.base_url.substr(path);
   }
   ctx.out.Render("404.html", "404", pages::PageBase(ctx.info, root, "Not found"));
-  ctx.out.Write("feed.xml", AtomFeed(a, ctx.digests, config));
+  ctx.out.Write("feed.xml", DigestFeed(a, ctx.digests, config));
   for (const auto& [path, bytes] : ctx.site.theme.static_files()) {
     ctx.out.Write("static/" + path, bytes);
   }
