@@ -304,7 +304,10 @@ std::string DigestExcerpt(std::string_view body) {
       cut = end;
       break;
     }
-    if (line == "-- " || line.rfind("diff --git ", 0) == 0) {
+    // The signature, the diff, or a list footer such as Mailman's
+    // "_______________________________________________\nkvmarm mailing list".
+    if (line == "-- " || line.rfind("diff --git ", 0) == 0 ||
+        line.rfind("_______________________________________________", 0) == 0) {
       cut = pos;
       break;
     }
