@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "site/build.h"
+#include "site/writer.h"
 
 namespace {
 
@@ -30,12 +31,15 @@ int main(int argc, char** argv) {
   std::string out_dir = "site";
   int jobs = 0;
   bool verbose = false;
+  bool strict = false;
   CLI::App* build = app.add_subcommand("build", "build the whole site");
   build->add_option("--config", config_path, "the site's config file")->capture_default_str();
   build->add_option("--out", out_dir, "the output folder")->capture_default_str();
   build->add_option("--jobs,-j", jobs, "threads to use (0: one per core)")
       ->check(CLI::Range(0, 256));
   build->add_flag("--verbose,-v", verbose, "list every diagnostic");
+  build->add_flag("--strict", strict,
+                  "exit with status 1 when any message has a diagnostic (the site is written)");
 
   std::string range, id, format = "txt";
   CLI::App* digest = app.add_subcommand("digest", "print one digest to standard output");
@@ -84,6 +88,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Before any work: a folder that cannot be written fails now, with the
+  // previous site as it was.
+  if (!site::Writer(out_dir).CheckWritable(&err)) return Error(err, kBadUsage);
+
   site::BuildOptions options;
   options.out_dir = out_dir;
   options.jobs = jobs;
@@ -99,6 +107,19 @@ int main(int argc, char** argv) {
   for (const auto& step : summary.steps) {
     std::fprintf(stderr, "listdigest:   %-24s %6.2f s\n", step.name.c_str(), step.seconds);
   }
+  if (!summary.diagnostic_kinds.empty()) {
+    std::string kinds;
+    for (const auto& [kind, count] : summary.diagnostic_kinds) {
+      kinds += (kinds.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
+    }
+    std::fprintf(stderr, "listdigest: diagnostics by kind: %s\n", kinds.c_str());
+  }
   std::fprintf(stderr, "listdigest: site written to %s/\n", out_dir.c_str());
+  if (strict && summary.diagnostics > 0) {
+    return Error("--strict: " + std::to_string(summary.diagnostics) +
+                     " diagnostics in the archive's mail (--verbose lists them); the site was "
+                     "written, build without --strict to accept them",
+                 kFailed);
+  }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -66,6 +67,27 @@ std::vector<std::string> ReadMbox(const std::string& path) {
     if (m.size() >= 2 && m.compare(m.size() - 2, 2, "\n\n") == 0) m.pop_back();
   }
   return messages;
+}
+
+std::vector<TestMail> ReadTimedMbox(const std::string& path) {
+  const std::vector<std::string> raw = ReadMbox(path);
+  const std::string text = ReadFile(path);
+  std::vector<int64_t> times;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(pos, 5, "From ") == 0 && end - pos > 46) {
+      std::tm tm{};
+      const std::string when = text.substr(pos + 46, end - pos - 46);
+      REQUIRE_MESSAGE(strptime(when.c_str(), "%a %b %e %H:%M:%S %Y", &tm) != nullptr, when);
+      times.push_back(timegm(&tm));
+    }
+    pos = end + 1;
+  }
+  REQUIRE(times.size() == raw.size());
+  std::vector<TestMail> mails;
+  for (size_t i = 0; i < raw.size(); ++i) mails.push_back({raw[i], times[i]});
+  return mails;
 }
 
 std::string FindMessage(const std::vector<std::string>& mbox, const std::string& id) {

@@ -33,6 +33,11 @@ struct TestMail {
   int64_t time = 0;
 };
 
+/// The messages of an mboxrd whose From_ lines carry each message's source
+/// commit and committer time ("From <40 hex> Tue Jun  4 14:45:51 2019"),
+/// as tests/data/kvmarm-series.mboxrd has them.
+std::vector<TestMail> ReadTimedMbox(const std::string& path);
+
 /// Makes a one-epoch v2 inbox at <work>/<name>/git/0.git holding `mails`
 /// in order (git fast-import), and returns the folder.
 std::string InboxFromMails(const std::string& name, const std::vector<TestMail>& mails);

@@ -3,6 +3,8 @@
 #include <git2.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -44,6 +46,16 @@ std::string Hex(const git_oid* oid) {
   return buf;
 }
 
+// A v1 inbox names each message file after the SHA-1 of its Message-ID:
+// "5e/0ff1b50f45aa652a494f47174fa8865ad518a7".
+bool IsV1MessagePath(const char* path) {
+  if (!path || std::strlen(path) != 41 || path[2] != '/') return false;
+  for (int i = 0; i < 41; ++i) {
+    if (i != 2 && !std::isxdigit(static_cast<unsigned char>(path[i]))) return false;
+  }
+  return true;
+}
+
 bool IsHex(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
     return std::isxdigit(c) != 0;
@@ -82,6 +94,13 @@ bool InboxImpl::OpenEpoch(const std::string& dir, int number, std::string* err) 
   epoch.number = number;
   epoch.path = dir;
   epoch.repo.reset(repo);
+  // A clone made with --depth has lost the history before its cut: every
+  // digest before it would silently be empty.
+  if (git_repository_is_shallow(repo) == 1) {
+    *err = dir + ": a shallow clone (its history is cut, digests would miss mail); fetch all of "
+                 "it with git --git-dir=" + dir + " fetch --unshallow";
+    return false;
+  }
   git_odb* odb = nullptr;
   if (git_repository_odb(&odb, repo) != 0) {
     *err = dir + ": cannot open the object database: " + LastError();
@@ -156,6 +175,11 @@ bool InboxImpl::ListCommits(int number, std::string* err) {
       bool any = false;
       for (size_t i = 0; i < n; ++i) {
         const git_diff_delta* delta = git_diff_get_delta(diff.get(), i);
+        // Files of other shapes (a README, source code) are no messages:
+        // a code repository must not become an archive of its files.
+        if (!IsV1MessagePath(delta->new_file.path) && !IsV1MessagePath(delta->old_file.path)) {
+          continue;
+        }
         Commit one = c;
         if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_MODIFIED) {
           one.kind = CommitKind::kMessage;
@@ -211,11 +235,34 @@ bool Inbox::Open(const std::string& path, Inbox* inbox, std::string* err) {
       *err = git_dir.string() + ": no epochs (expected git/0.git, git/1.git, …)";
       return false;
     }
+    // Epochs follow each other: without git/1.git between 0 and 2 a stretch
+    // of the list's history is missing. (A mirror may start later than 0.)
+    for (size_t i = 1; i < epoch_dirs.size(); ++i) {
+      const int expected = epoch_dirs[i - 1].first + 1;
+      if (epoch_dirs[i].first != expected) {
+        const std::string missing = (git_dir / (std::to_string(expected) + ".git")).string();
+        *err = git_dir.string() + ": epoch " + std::to_string(expected) + " is missing (found " +
+               std::to_string(epoch_dirs[i - 1].first) + ".git and " +
+               std::to_string(epoch_dirs[i].first) + ".git); mirror it into " + missing +
+               " (git clone --mirror <list URL>/" + std::to_string(expected) + " " + missing + ")";
+        return false;
+      }
+    }
   } else {
     epoch_dirs.emplace_back(0, path);
   }
   for (const auto& [number, dir] : epoch_dirs) {
     if (!impl->OpenEpoch(dir, number, err)) return false;
+  }
+  const bool any_mail =
+      std::any_of(impl->commits.begin(), impl->commits.end(),
+                  [](const Commit& c) { return c.kind != CommitKind::kOther; });
+  if (!any_mail) {
+    *err = path + ": not a public-inbox archive: none of its " +
+           std::to_string(impl->commits.size()) +
+           " commits holds an `m` or `d` file (v2) or a file named like ab/cdef0123… (v1); point "
+           "archive.path at the inbox's folder (with git/0.git) or one of its epochs";
+    return false;
   }
   // A `d` blob removes every copy of that message from the archive, also in
   // earlier epochs: public-inbox writes the deletion into the newest one.

@@ -1,6 +1,7 @@
 // content/site.toml: what to build, from which archive, into which ranges.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,11 @@ struct Config {
   std::string archive_path; // resolved against `dir`
   std::string message_url;  // with {message_id}; may be empty
   std::string mailmap;      // resolved against `dir`; empty when not set
+  std::map<std::string, std::string> domains;  // [archive.domains]: domain -> organisation
   std::string period = "week";  // week | month | day | none
   int top = 15;
+  std::string search_fallback_url;  // [search] fallback_url: the search box's target without
+                                    // JavaScript; https, or empty
   std::vector<RangeSpec> ranges;
 };
 

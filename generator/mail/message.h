@@ -44,7 +44,8 @@ struct Message {
 /// Parses one raw RFC 822 message. Thread-safe. Never fails.
 Message ParseMessage(std::string_view bytes);
 
-/// The trailers of `body` outside quoted (">") text, before the signature.
+/// The trailers of `body` outside quoted (">") text, before the signature;
+/// the first 1,000 (a real patch has a few dozen at most).
 std::vector<Trailer> ParseTrailers(std::string_view body);
 
 /// Splits "Name <addr>", "addr (Name)" or "addr" into an Address.
@@ -57,5 +58,10 @@ std::string DigestExcerpt(std::string_view body);
 
 /// Replaces invalid UTF-8 by U+FFFD. Returns the input when already valid.
 std::string MakeValidUtf8(std::string_view bytes);
+
+/// The kind of a diagnostic sentence of ParseMessage, for the counts in a
+/// build's summary: "no-message-id", "bad-date", "charset", "truncated", …;
+/// "other" for a sentence it does not know (such as an archive read error).
+std::string DiagnosticKind(std::string_view diagnostic);
 
 }  // namespace listdigest::mail

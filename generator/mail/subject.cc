@@ -47,8 +47,9 @@ size_t ReplyPrefixLength(std::string_view s) {
   return 0;
 }
 
-// A version word: "v2", "V3", "v5.1" (a partial re-roll counts as v5).
-bool ParseVersion(std::string_view word, int* version) {
+// A version word: "v2", "V3", "v5.1" (a partial re-roll counts as v5; its
+// "5.1" goes to `revision` when asked for).
+bool ParseVersion(std::string_view word, int* version, std::string* revision = nullptr) {
   if (word.size() < 2 || (word[0] != 'v' && word[0] != 'V')) return false;
   std::string_view digits = word.substr(1);
   const size_t dot = digits.find('.');
@@ -56,6 +57,7 @@ bool ParseVersion(std::string_view word, int* version) {
   if (!AllDigits(major) || major.size() > 4) return false;
   if (dot != std::string_view::npos && !AllDigits(digits.substr(dot + 1))) return false;
   *version = std::stoi(std::string(major));
+  if (revision) *revision = dot == std::string_view::npos ? "" : std::string(digits);
   return true;
 }
 
@@ -86,7 +88,7 @@ void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull)
       // "PATCHv2", "PATCH-v3"
       std::string_view rest = word.substr(5);
       if (!rest.empty() && rest[0] == '-') rest.remove_prefix(1);
-      if (ParseVersion(rest, &version)) s->version = version;
+      if (ParseVersion(rest, &version, &s->revision)) s->version = version;
       continue;
     }
     if (upper.find("PULL") != std::string::npos) {
@@ -95,13 +97,13 @@ void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull)
     }
     if (upper == "GIT") continue;
     if (upper.compare(0, 3, "RFC") == 0 &&
-        (upper.size() == 3 || ParseVersion(word.substr(3), &version))) {
+        (upper.size() == 3 || ParseVersion(word.substr(3), &version, &s->revision))) {
       // "RFC", "RFCv1"
       s->rfc = true;
       if (upper.size() > 3) s->version = version;
       continue;
     }
-    if (ParseVersion(word, &version)) {
+    if (ParseVersion(word, &version, &s->revision)) {
       s->version = version;
       continue;
     }

@@ -16,6 +16,7 @@ struct Subject {
   bool pull = false;    // a tag holds PULL ([GIT PULL], [PULL 0/5]); never a reply
   bool rfc = false;
   int version = 1;      // from vN or PATCHvN; 1 when absent
+  std::string revision; // "5.1" for v5.1 (a partial re-roll of v5); "" when vN has no dot
   int number = -1;      // N of N/M; -1 when unnumbered
   int total = -1;       // M of N/M
   std::vector<std::string> prefixes;  // other tag words: net-next, RESEND, …

@@ -25,6 +25,9 @@ struct Review {
   int person = -1;
 };
 
+/// The start of a patch's description kept for search (a long one is cut).
+inline constexpr size_t kDescriptionBytes = 2048;
+
 struct MessageFacts {
   size_t position = 0;        // in Inbox::commits()
   int epoch = 0;
@@ -39,9 +42,15 @@ struct MessageFacts {
   int sender = -1;            // person of the From: header
   int64_t date = 0;
   std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
+  std::string description;    // other patches: the digest text, at most kDescriptionBytes
   std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
   std::vector<Review> reviews;  // review trailers of its sender (replies only)
   bool applied_note = false;  // own text starts a line with Applied/Queued/Pushed/Merged
+  uint64_t diff_hash = 0;     // patches: fingerprint of the diff without line numbers and
+                              // index lines (model/patch_text.h); 0 when there is no diff
+  std::string notes;          // patches: the author's notes below "---", above the diffstat
+  std::vector<std::string> version_links;  // heads: Message-IDs the text names as earlier
+                                           // versions ("v1: https://lore…/<id>/", "Supersedes:")
   int parent = -1;            // the message it answers, when in the archive
   int version = -1;           // the series version it belongs to (patches) or discusses
   std::vector<std::string> diagnostics;
@@ -65,17 +74,22 @@ const char* StateName(State state);
 struct SeriesVersion {
   int series = -1;
   int version = 1;
+  std::string revision;       // "5.5" for [PATCH v5.5 …]; "" for a plain vN
   bool rfc = false;
+  bool resend = false;        // [RESEND PATCH …], or a version number the series had already
   int total = 0;              // M of N/M; 0 when unnumbered
   int head = -1;              // message index
   int cover = -1;             // message index of 0/M, or -1
+  int pull = -1;              // the [GIT PULL] these patches answer (a pull request's patches)
   std::vector<int> patches;   // message indices of the patches (not the cover), by number
+  std::vector<int> replaced;  // patches a partial re-roll ([PATCH v5.1 10/12]) replaced
   std::vector<int> replies;   // message indices of replies anywhere in its threads
   int author = -1;
   std::string title;
   int64_t date = 0;           // head's Date:
   State state = State::kNew;
   int applied_by = -1;        // person, when applied
+  int applied_message = -1;   // the reply saying so
 };
 
 struct Series {
@@ -83,6 +97,7 @@ struct Series {
   std::string title;
   int author = -1;
   std::vector<int> versions;  // version indices, oldest first
+  int64_t last_activity = 0;  // newest commit time of any of its messages or replies
 };
 
 struct Diagnostic {

@@ -3,6 +3,7 @@
 // the number of threads.
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "archive/inbox.h"
 #include "archive/mailmap.h"
 #include "model/archive.h"
+#include "model/patch_text.h"
 #include "model/series.h"
 
 namespace listdigest::model {
@@ -152,13 +154,26 @@ class PeopleBuilder {
 };
 
 // The message `m` answers: In-Reply-To when it is in the archive, else the
-// newest References id that is.
-int FindParent(const Archive& a, const MessageFacts& m, int self) {
-  int parent = a.FindMessage(m.in_reply_to);
-  for (auto it = m.references.rbegin(); parent < 0 && it != m.references.rend(); ++it) {
-    parent = a.FindMessage(*it);
+// newest References id that is. Never itself, and never a message that
+// already answers `m` through its own parents: broken clients write cycles
+// (A's In-Reply-To names B, B's names A) and threads must stay trees.
+// `root_of` (when given) gives the top of the thread a message is in so
+// far; `self` is still a top. Sets `*cycle` when a link was dropped for
+// that reason.
+int FindParent(const Archive& a, const MessageFacts& m, int self,
+               const std::function<int(int)>* root_of, bool* cycle) {
+  std::vector<const std::string*> ids{&m.in_reply_to};
+  for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) ids.push_back(&*it);
+  for (const std::string* id : ids) {
+    const int parent = a.FindMessage(*id);
+    if (parent < 0 || parent == self) continue;
+    if (root_of && (*root_of)(parent) == self) {
+      *cycle = true;
+      continue;
+    }
+    return parent;
   }
-  return parent == self ? -1 : parent;
+  return -1;
 }
 
 }  // namespace
@@ -191,7 +206,22 @@ MessageFacts ExtractFacts(const mail::Message& message) {
   f.diagnostics = message.diagnostics;
   if (message.subject.patch) {
     f.patch_trailers = message.trailers;
-    if (message.subject.head_like()) f.excerpt = mail::DigestExcerpt(message.body);
+    if (message.subject.head_like()) {
+      f.excerpt = mail::DigestExcerpt(message.body);
+    } else {
+      f.description = mail::DigestExcerpt(message.body);
+      if (f.description.size() > kDescriptionBytes) {
+        size_t cut = kDescriptionBytes;  // on a character boundary
+        while (cut > 0 && (static_cast<unsigned char>(f.description[cut]) & 0xC0) == 0x80) --cut;
+        f.description.resize(cut);
+      }
+      f.description.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
+    }
+    if (message.subject.head_like()) f.version_links = VersionLinks(message.body);
+    if (message.subject.number != 0) {
+      f.diff_hash = DiffHash(message.body);
+      f.notes = PatchNotes(message.body);
+    }
   }
   if (message.subject.reply) f.applied_note = HasAppliedNote(message.body);
   return f;
@@ -272,8 +302,35 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     a.newest_time = std::max(a.newest_time, f.time);
     a.messages.push_back(std::move(f));
   }
+  // Threads are trees. Links to an earlier message go first: they cannot
+  // form a cycle. Then links to a later one (a reply stored before its
+  // parent), each dropped when it would close a cycle, so of a cover letter
+  // and a reply that name each other the reply keeps its link. Union-find
+  // over the threads so far: top[x] leads to the top of x's thread.
+  std::vector<int> top(a.messages.size());
+  for (size_t i = 0; i < top.size(); ++i) top[i] = static_cast<int>(i);
+  const std::function<int(int)> root_of = [&top](int x) {
+    while (top[x] != x) x = top[x] = top[top[x]];
+    return x;
+  };
   for (size_t i = 0; i < a.messages.size(); ++i) {
-    a.messages[i].parent = FindParent(a, a.messages[i], static_cast<int>(i));
+    const int parent = FindParent(a, a.messages[i], static_cast<int>(i), nullptr, nullptr);
+    if (parent >= 0 && parent < static_cast<int>(i)) {
+      a.messages[i].parent = parent;
+      top[i] = root_of(parent);
+    }
+  }
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    MessageFacts& m = a.messages[i];
+    if (m.parent >= 0) continue;
+    bool cycle = false;
+    m.parent = FindParent(a, m, static_cast<int>(i), &root_of, &cycle);
+    if (m.parent >= 0) top[i] = root_of(m.parent);
+    if (cycle) {
+      a.diagnostics.push_back({m.commit, m.message_id,
+                               "reference cycle: In-Reply-To or References lead back to this "
+                               "message; that link is dropped"});
+    }
   }
   GroupSeries(&a);
   return a;

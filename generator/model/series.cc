@@ -1,10 +1,14 @@
 #include "model/series.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
+
+#include "model/patch_text.h"
 
 namespace listdigest::model {
 namespace {
@@ -27,13 +31,55 @@ std::string FoldedTitle(const std::string& title) {
   return out;
 }
 
+// A tag word that asks for no new version: "RESEND", "resend", "(RESEND)".
+bool IsResendWord(const std::string& word) {
+  std::string letters;
+  for (char c : word) {
+    if (std::isalpha(static_cast<unsigned char>(c))) {
+      letters += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return letters == "resend" || letters == "repost";
+}
+
+bool IsResend(const MessageFacts& m) {
+  for (const auto& p : m.subject.prefixes) {
+    if (IsResendWord(p)) return true;
+  }
+  return false;
+}
+
+// The project a patch is for, from its other tag words: "[PATCH kvmtool v3
+// 0/9] arm64: …" and "[PATCH v3 0/9] arm64: …" with one title are two series.
+std::string ProjectKey(const MessageFacts& m) {
+  std::string key;
+  for (const auto& p : m.subject.prefixes) {
+    if (IsResendWord(p)) continue;
+    key += FoldedTitle(p) + " ";
+  }
+  return key;
+}
+
 // Patches posted together share author, tags and total: "[PATCH v3 2/4]"
 // belongs with "[PATCH v3 0/4]" from the same person.
 std::string TagKey(const MessageFacts& m) {
   std::string key = std::to_string(m.author) + "|" + std::to_string(m.subject.version) + "|" +
-                    (m.subject.rfc ? "rfc" : "") + "|" + std::to_string(m.subject.total) + "|";
+                    m.subject.revision + "|" + (m.subject.rfc ? "rfc" : "") + "|" +
+                    std::to_string(m.subject.total) + "|";
   for (const auto& p : m.subject.prefixes) key += p + " ";
   return key;
+}
+
+// "5.5" sorts after "5" and before "6": the part after the dot, as a number.
+int MinorRevision(const std::string& revision) {
+  const size_t dot = revision.find('.');
+  if (dot == std::string::npos || dot + 1 >= revision.size()) return 0;
+  const std::string minor = revision.substr(dot + 1, 6);
+  return std::atoi(minor.c_str());
+}
+
+bool IsReviewTrailer(const mail::Trailer& t) {
+  return t.kind == "Reviewed-by" || t.kind == "Acked-by" || t.kind == "Tested-by";
 }
 
 class Grouper {
@@ -41,26 +87,56 @@ class Grouper {
   explicit Grouper(Archive* a) : a_(*a) {}
 
   void Run() {
+    // A second message with a Message-ID already seen (a mail sent twice
+    // with one id) is the same patch: it is not grouped again.
+    std::vector<int> duplicates;
+    for (size_t i = 0; i < a_.messages.size(); ++i) {
+      const MessageFacts& m = a_.messages[i];
+      if (m.is_patch() && a_.FindMessage(m.message_id) != int(i)) duplicates.push_back(int(i));
+    }
+    auto groupable = [this](size_t i) {
+      const MessageFacts& m = a_.messages[i];
+      return m.is_patch() && a_.FindMessage(m.message_id) == int(i);
+    };
     // Covers and unnumbered patches lead their version.
     for (size_t i = 0; i < a_.messages.size(); ++i) {
       const MessageFacts& m = a_.messages[i];
-      if (m.is_patch() && (m.subject.number == 0 || !m.subject.numbered())) NewVersion(int(i));
+      if (groupable(i) && (m.subject.number == 0 || !m.subject.numbered())) NewVersion(int(i));
     }
-    // A first patch joins its cover, or leads when there is none.
-    for (size_t i = 0; i < a_.messages.size(); ++i) {
-      const MessageFacts& m = a_.messages[i];
-      if (!m.is_patch() || m.subject.number != 1) continue;
-      const int v = FindVersionFor(int(i));
-      if (v >= 0) Join(v, int(i));
-      else NewVersion(int(i));
+    // A first patch joins its cover, or leads when there is none; then the
+    // other patches. A patch whose head never reached the list still is a
+    // posting.
+    for (const bool first : {true, false}) {
+      for (size_t i = 0; i < a_.messages.size(); ++i) {
+        const MessageFacts& m = a_.messages[i];
+        if (!groupable(i) || m.subject.number < 1 || (m.subject.number == 1) != first) continue;
+        if (int v = PartialRerollOf(int(i)); v >= 0) {
+          Join(v, int(i));
+          continue;
+        }
+        // "[PATCH 04/23] arm64: kvm: Fix IDMAP overlap with HYP VA" answering
+        // "[GIT PULL 00/23] KVM/arm updates for 5.6": the pull's patches are
+        // one posting, whoever wrote each, and no new version of the
+        // series they were first posted in.
+        if (const int pull = PullAbove(m); pull >= 0) {
+          auto [it, added] = pull_versions_.emplace(pull, -1);
+          if (added) {
+            it->second = NewVersion(int(i));
+            a_.versions[it->second].pull = pull;
+            a_.versions[it->second].title = a_.messages[pull].subject.title;
+            a_.versions[it->second].author = a_.messages[pull].author;
+          } else {
+            Join(it->second, int(i));
+          }
+          continue;
+        }
+        const int v = FindVersionFor(int(i));
+        if (v >= 0) Join(v, int(i));
+        else NewVersion(int(i));
+      }
     }
-    for (size_t i = 0; i < a_.messages.size(); ++i) {
-      const MessageFacts& m = a_.messages[i];
-      if (!m.is_patch() || m.subject.number < 2) continue;
-      const int v = FindVersionFor(int(i));
-      // A patch whose head never reached the list still is a posting.
-      if (v >= 0) Join(v, int(i));
-      else NewVersion(int(i));
+    for (int d : duplicates) {
+      a_.messages[d].version = a_.messages[a_.FindMessage(a_.messages[d].message_id)].version;
     }
     for (auto& v : a_.versions) {
       std::stable_sort(v.patches.begin(), v.patches.end(), [this](int x, int y) {
@@ -77,7 +153,9 @@ class Grouper {
     MessageFacts& m = a_.messages[head];
     SeriesVersion v;
     v.version = m.subject.version;
+    v.revision = m.subject.revision;
     v.rfc = m.subject.rfc;
+    v.resend = IsResend(m);
     v.total = std::max(0, m.subject.total);
     v.head = head;
     if (m.subject.number == 0) v.cover = head;
@@ -92,31 +170,83 @@ class Grouper {
     return index;
   }
 
+  // Adds a patch to a version. A second patch with the same number (a
+  // partial re-roll "[PATCH v5.1 10/12]", or "[PATCH v5 10/12]" sent again
+  // in the thread) takes the place of the first, which moves to `replaced`.
   void Join(int version, int message) {
+    SeriesVersion& v = a_.versions[version];
     a_.messages[message].version = version;
-    a_.versions[version].patches.push_back(message);
+    const int number = a_.messages[message].subject.number;
+    for (int& p : v.patches) {
+      if (a_.messages[p].subject.number == number) {
+        v.replaced.push_back(p);
+        p = message;
+        return;
+      }
+    }
+    v.patches.push_back(message);
   }
 
-  bool Fits(int version, const MessageFacts& m) const {
+  // Whether patch `m` can belong to `version`. In the cover letter's thread
+  // the author's totals may differ: "[RFC PATCH v4 0/6]" was followed by
+  // five patches "[RFC PATCH v4 1/5]" … "5/5".
+  bool Fits(int version, const MessageFacts& m, bool in_thread) const {
     const SeriesVersion& v = a_.versions[version];
     const MessageFacts& head = a_.messages[v.head];
-    return head.subject.version == m.subject.version && head.subject.total == m.subject.total &&
+    const bool same_author_in_thread = in_thread && head.author == m.author;
+    // "[RFC PATCH 3/9]" answering "[RFC PATCH v10 0/9]": the version was
+    // left out of the patches' subjects.
+    const bool untagged = same_author_in_thread && m.subject.version == 1 &&
+                          m.subject.tags.find_first_of("vV") == std::string::npos;
+    return (head.subject.version == m.subject.version || untagged) &&
+           head.subject.revision == m.subject.revision &&
+           (head.subject.total == m.subject.total || same_author_in_thread) &&
            head.subject.number < m.subject.number;
+  }
+
+  // The messages a patch answers, nearest first: In-Reply-To, then
+  // References from the newest.
+  std::vector<int> ThreadAbove(const MessageFacts& m) const {
+    std::vector<int> above;
+    above.push_back(a_.FindMessage(m.in_reply_to));
+    for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) {
+      above.push_back(a_.FindMessage(*it));
+    }
+    return above;
+  }
+
+  int PullAbove(const MessageFacts& m) const {
+    for (int c : ThreadAbove(m)) {
+      if (c >= 0 && a_.messages[c].is_pull()) return c;
+    }
+    return -1;
+  }
+
+  // "[PATCH v5.1 10/12]" in the thread of v5: the version it re-rolls a
+  // patch of, or -1.
+  int PartialRerollOf(int message) const {
+    const MessageFacts& m = a_.messages[message];
+    if (m.subject.revision.empty() || m.subject.revision.find('.') == std::string::npos) return -1;
+    for (int c : ThreadAbove(m)) {
+      if (c < 0 || c == message || !a_.messages[c].is_patch()) continue;
+      const int v = a_.messages[c].version;
+      if (v < 0) continue;
+      const SeriesVersion& target = a_.versions[v];
+      if (target.version == m.subject.version && target.revision != m.subject.revision) return v;
+    }
+    return -1;
   }
 
   int FindVersionFor(int message) const {
     const MessageFacts& m = a_.messages[message];
     // By the thread: git send-email makes every patch a reply to the cover
     // (or to the first patch).
-    std::vector<int> candidates;
-    candidates.push_back(a_.FindMessage(m.in_reply_to));
-    for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) {
-      candidates.push_back(a_.FindMessage(*it));
-    }
-    for (int c : candidates) {
+    for (int c : ThreadAbove(m)) {
       if (c < 0 || c == message) continue;
       const int v = a_.messages[c].version;
-      if (v >= 0 && a_.messages[c].is_patch() && a_.versions[v].head == c && Fits(v, m)) return v;
+      if (v >= 0 && a_.messages[c].is_patch() && a_.versions[v].head == c && Fits(v, m, true)) {
+        return v;
+      }
     }
     // Else by author, tags and total within a day of the head.
     auto it = by_key_.find(TagKey(m));
@@ -124,55 +254,115 @@ class Grouper {
     int best = -1;
     int64_t best_gap = kDay + 1;
     for (int v : it->second) {
-      if (!Fits(v, m)) continue;
+      if (!Fits(v, m, false)) continue;
       const int64_t gap = std::llabs(a_.versions[v].date - m.date);
       if (gap <= kDay && gap < best_gap) best = v, best_gap = gap;
     }
     return best;
   }
 
-  // The version a message discusses: the nearest patch above it in its thread.
-  int PatchAncestor(int message) const {
-    std::set<int> seen;
-    int at = a_.messages[message].parent;
-    while (at >= 0 && seen.insert(at).second) {
-      if (a_.messages[at].is_patch()) return at;
-      at = a_.messages[at].parent;
-    }
-    return -1;
-  }
-
   void AttachReplies() {
     for (size_t i = 0; i < a_.messages.size(); ++i) {
       MessageFacts& m = a_.messages[i];
       if (m.is_patch()) continue;
-      const int patch = PatchAncestor(int(i));
+      const int patch = PatchAncestor(a_, int(i));
       if (patch < 0) continue;
       m.version = a_.messages[patch].version;
       if (m.version >= 0) a_.versions[m.version].replies.push_back(int(i));
     }
   }
 
+  // The first message of a version in archive order: what its series id
+  // comes from, so that the id never changes when a cover letter committed
+  // after its patches arrives in a later build.
+  int Anchor(const SeriesVersion& v) const {
+    int anchor = v.head;
+    auto consider = [&](int m) {
+      if (m >= 0 && a_.messages[m].position < a_.messages[anchor].position) anchor = m;
+    };
+    consider(v.cover);
+    for (int p : v.patches) consider(p);
+    for (int p : v.replaced) consider(p);
+    return anchor;
+  }
+
+  std::string ChangeId(const SeriesVersion& v) const {
+    std::string change_id;
+    for (int m : {v.cover, v.head}) {
+      if (m < 0) continue;
+      for (const auto& t : a_.messages[m].patch_trailers) {
+        if (t.kind == "change-id" && change_id.empty()) change_id = t.value;
+      }
+    }
+    return change_id;
+  }
+
+  // A series an earlier version of which `vi`'s cover letter links to
+  // ("v2: https://lore.kernel.org/kvmarm/<id>/"), or -1. The series must not
+  // have this version number yet: "[PATCH v2] KVM: arm64: Skip more of the
+  // SError vaxorcism" says "previously posted as part of: [v1] <link>", but
+  // that series had its own v2 already; it goes on apart.
+  int LinkedSeries(int vi) const {
+    const SeriesVersion& v = a_.versions[vi];
+    const MessageFacts& head = a_.messages[v.head];
+    for (const std::string& id : head.version_links) {
+      const int target = a_.FindMessage(id);
+      if (target < 0) continue;
+      const int tv = a_.messages[target].version;
+      if (tv < 0 || tv == vi || a_.versions[tv].series < 0) continue;
+      bool continues = true;
+      for (int other : a_.series[a_.versions[tv].series].versions) {
+        const SeriesVersion& o = a_.versions[other];
+        continues = continues && (o.version < v.version ||
+                                  (o.version == v.version && ((o.rfc && !v.rfc) || v.resend)));
+      }
+      if (continues) return a_.versions[tv].series;
+    }
+    return -1;
+  }
+
   void LinkVersions() {
-    std::map<std::string, int> by_title, by_change_id;
+    std::vector<int> order(a_.versions.size());
+    std::vector<size_t> anchor_position(a_.versions.size());
     for (size_t vi = 0; vi < a_.versions.size(); ++vi) {
+      order[vi] = int(vi);
+      anchor_position[vi] = a_.messages[Anchor(a_.versions[vi])].position;
+    }
+    std::sort(order.begin(), order.end(),
+              [&](int x, int y) { return anchor_position[x] < anchor_position[y]; });
+    std::map<std::string, int> by_title, by_first_patch, by_patch_title, by_change_id;
+    for (int vi : order) {
       SeriesVersion& v = a_.versions[vi];
       const MessageFacts& head = a_.messages[v.head];
-      std::string change_id;
-      for (const auto& t : head.patch_trailers) {
-        if (t.kind == "change-id") change_id = t.value;
-      }
-      const std::string title_key = std::to_string(v.author) + "|" + FoldedTitle(v.title);
+      const std::string who = std::to_string(v.author) + "|" + ProjectKey(head) + "|";
+      const std::string change_id = ChangeId(v);
+      auto find = [](const std::map<std::string, int>& map, const std::string& key) {
+        auto it = map.find(key);
+        return it == map.end() ? -1 : it->second;
+      };
       int s = -1;
-      if (!change_id.empty() && by_change_id.count(change_id)) s = by_change_id[change_id];
-      else if (by_title.count(title_key)) s = by_title[title_key];
+      const bool pull = v.pull >= 0;  // a pull request's patches are a series of their own
+      if (!pull && !change_id.empty()) s = find(by_change_id, change_id);
+      if (!pull && s < 0) s = LinkedSeries(vi);
+      if (!pull && s < 0) s = find(by_title, who + FoldedTitle(v.title));
+      // Without its cover letter a version is known by its first patch,
+      // and a partial re-roll by any of its patches.
+      if (!pull && s < 0 && v.cover < 0 && head.subject.number == 1) {
+        s = find(by_first_patch, who + FoldedTitle(v.title));
+      }
+      if (!pull && s < 0 && v.cover < 0 && !v.revision.empty()) {
+        s = find(by_patch_title, who + FoldedTitle(v.title));
+      }
       if (s < 0) {
+        const MessageFacts& anchor = a_.messages[Anchor(v)];
         Series series;
-        series.id = Slugify(v.title) + "-" + ShortHash(head.message_id);
-        // Two heads with one Message-ID (a resend stored twice): the commit
+        const std::string& title = pull ? v.title : anchor.subject.title;
+        series.id = Slugify(title) + "-" + ShortHash(anchor.message_id);
+        // Two anchors with one Message-ID cannot happen (the second copy of
+        // an id is never grouped), but a hash can collide: the commit
         // tells them apart.
         if (!used_ids_.insert(series.id).second) {
-          series.id = Slugify(v.title) + "-" + ShortHash(head.commit);
+          series.id = Slugify(title) + "-" + ShortHash(anchor.commit);
           used_ids_.insert(series.id);
         }
         series.title = v.title;
@@ -181,56 +371,81 @@ class Grouper {
         a_.series.push_back(std::move(series));
       }
       v.series = s;
-      a_.series[s].versions.push_back(int(vi));
-      by_title[title_key] = s;
+      a_.series[s].versions.push_back(vi);
+      if (pull) continue;
+      by_title[who + FoldedTitle(v.title)] = s;
+      if (!v.patches.empty()) {
+        by_first_patch[who + FoldedTitle(a_.messages[v.patches.front()].subject.title)] = s;
+      }
+      for (int p : v.patches) by_patch_title[who + FoldedTitle(a_.messages[p].subject.title)] = s;
       if (!change_id.empty()) by_change_id[change_id] = s;
     }
+    // Versions in the order they were posted: "[RFC PATCH v3]" followed by
+    // "[PATCH v1]" is a step forward, not back.
     for (Series& s : a_.series) {
-      std::stable_sort(s.versions.begin(), s.versions.end(), [this](int x, int y) {
-        return a_.versions[x].version < a_.versions[y].version;
-      });
+      std::sort(s.versions.begin(), s.versions.end(),
+                [&](int x, int y) { return anchor_position[x] < anchor_position[y]; });
+      std::set<std::tuple<int, int, bool>> seen;
+      for (int vi : s.versions) {
+        SeriesVersion& v = a_.versions[vi];
+        // The same version number again is a resend, with or without the word.
+        if (!seen.insert({v.version, MinorRevision(v.revision), v.rfc}).second) v.resend = true;
+      }
       s.title = a_.versions[s.versions.back()].title;
     }
   }
 
-  bool HasReview(const MessageFacts& m) const {
-    for (const auto& t : m.patch_trailers) {
-      if (t.kind == "Reviewed-by" || t.kind == "Acked-by" || t.kind == "Tested-by") return true;
-    }
-    return false;
-  }
-
   void ComputeStates() {
-    for (SeriesVersion& v : a_.versions) {
-      std::set<int> reviewed;  // patch messages with a review
-      bool all = false;        // a review of the cover letter covers every patch
-      for (int p : v.patches) {
-        if (HasReview(a_.messages[p])) reviewed.insert(p);
-      }
+    for (size_t vi = 0; vi < a_.versions.size(); ++vi) {
+      SeriesVersion& v = a_.versions[vi];
       for (int r : v.replies) {
         const MessageFacts& reply = a_.messages[r];
-        if (reply.applied_note && v.applied_by < 0) v.applied_by = reply.sender;
-        if (reply.reviews.empty()) continue;
-        const int target = PatchAncestor(r);
-        if (target == v.cover) all = true;
-        else reviewed.insert(target);
+        if (reply.applied_note && v.applied_message < 0) {
+          v.applied_message = r;
+          v.applied_by = reply.sender;
+        }
       }
-      const bool every = !v.patches.empty() && (all || reviewed.size() >= v.patches.size());
-      const Series& s = a_.series[v.series];
-      const SeriesVersion& newest = a_.versions[s.versions.back()];
-      if (v.applied_by >= 0) v.state = State::kApplied;
-      else if (&newest != &v && newest.version > v.version) v.state = State::kSuperseded;
+      const VersionActivity activity = ActivityOf(a_, int(vi));
+      bool every = !activity.patches.empty();
+      for (const auto& p : activity.patches) {
+        every = every && (p.reviewed() || !activity.cover_reviews.empty());
+      }
+      Series& s = a_.series[v.series];
+      if (v.applied_message >= 0) v.state = State::kApplied;
+      else if (s.versions.back() != int(vi)) v.state = State::kSuperseded;
       else if (every) v.state = State::kReviewed;
       else if (v.replies.empty() &&
                a_.newest_time - a_.messages[v.head].time > kNoReplyAfter) v.state = State::kNoReply;
       else v.state = State::kNew;
+      auto touch = [&](int m) {
+        if (m >= 0) s.last_activity = std::max(s.last_activity, a_.messages[m].time);
+      };
+      touch(v.cover);
+      for (int p : v.patches) touch(p);
+      for (int p : v.replaced) touch(p);
+      for (int r : v.replies) touch(r);
     }
   }
 
   Archive& a_;
   std::map<std::string, std::vector<int>> by_key_;
+  std::map<int, int> pull_versions_;  // pull message -> version of its patches
   std::set<std::string> used_ids_;
 };
+
+void SortUnique(std::vector<int>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+void SortUnique(std::vector<Review>* reviews) {
+  auto key = [](const Review& r) { return std::tie(r.person, r.kind); };
+  std::sort(reviews->begin(), reviews->end(),
+            [&](const Review& x, const Review& y) { return key(x) < key(y); });
+  reviews->erase(std::unique(reviews->begin(), reviews->end(),
+                             [&](const Review& x, const Review& y) { return key(x) == key(y); }),
+                 reviews->end());
+}
 
 }  // namespace
 
@@ -258,6 +473,163 @@ std::string ShortHash(std::string_view text, int digits) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return std::string(buf, static_cast<size_t>(std::clamp(digits, 1, 16)));
+}
+
+int PatchAncestor(const Archive& a, int message) {
+  std::set<int> seen{message};
+  int at = a.messages[message].parent;
+  while (at >= 0 && seen.insert(at).second) {
+    if (a.messages[at].is_patch()) return at;
+    at = a.messages[at].parent;
+  }
+  return -1;
+}
+
+std::string VersionLabel(const SeriesVersion& v) {
+  std::string label = v.rfc ? "RFC " : "";
+  label += "v" + (v.revision.empty() ? std::to_string(v.version) : v.revision);
+  if (v.resend) label += " RESEND";
+  return label;
+}
+
+VersionActivity ActivityOf(const Archive& a, int version) {
+  const SeriesVersion& v = a.versions[version];
+  VersionActivity out;
+  std::map<int, size_t> slot;  // patch message -> index in out.patches
+  for (int p : v.patches) {
+    PatchActivity pa;
+    pa.message = p;
+    for (const auto& t : a.messages[p].patch_trailers) {
+      if (IsReviewTrailer(t)) pa.carried.push_back(t);
+    }
+    slot[p] = out.patches.size();
+    out.patches.push_back(std::move(pa));
+  }
+  for (int r : v.replies) {
+    const MessageFacts& reply = a.messages[r];
+    out.repliers.push_back(reply.sender);
+    out.reviews.insert(out.reviews.end(), reply.reviews.begin(), reply.reviews.end());
+    const int target = PatchAncestor(a, r);
+    if (target >= 0 && target == v.cover) {
+      out.cover_replies.push_back(r);
+      out.cover_reviews.insert(out.cover_reviews.end(), reply.reviews.begin(), reply.reviews.end());
+      continue;
+    }
+    auto it = slot.find(target);
+    if (it == slot.end()) continue;  // below a patch a re-roll replaced
+    PatchActivity& pa = out.patches[it->second];
+    pa.replies.push_back(r);
+    pa.repliers.push_back(reply.sender);
+    pa.reviews.insert(pa.reviews.end(), reply.reviews.begin(), reply.reviews.end());
+  }
+  SortUnique(&out.repliers);
+  SortUnique(&out.reviews);
+  SortUnique(&out.cover_reviews);
+  for (PatchActivity& pa : out.patches) {
+    SortUnique(&pa.repliers);
+    pa.reviews.insert(pa.reviews.end(), out.cover_reviews.begin(), out.cover_reviews.end());
+    SortUnique(&pa.reviews);
+  }
+  return out;
+}
+
+const char* PatchChangeName(PatchChange change) {
+  switch (change) {
+    case PatchChange::kAdded: return "added";
+    case PatchChange::kDropped: return "dropped";
+    case PatchChange::kChanged: return "changed";
+    case PatchChange::kUnchanged: return "unchanged";
+  }
+  return "changed";
+}
+
+std::vector<PatchComparison> ComparePatches(const Archive& a, int older, int newer) {
+  const std::vector<int>& old_patches = a.versions[older].patches;
+  const std::vector<int>& new_patches = a.versions[newer].patches;
+  std::vector<int> counterpart(new_patches.size(), -1);
+  std::vector<bool> used(old_patches.size(), false);
+  // By title first: a patch inserted in front moves the others' numbers.
+  std::multimap<std::string, size_t> old_by_title;
+  for (size_t i = 0; i < old_patches.size(); ++i) {
+    old_by_title.emplace(FoldedTitle(a.messages[old_patches[i]].subject.title), i);
+  }
+  for (size_t j = 0; j < new_patches.size(); ++j) {
+    auto range = old_by_title.equal_range(FoldedTitle(a.messages[new_patches[j]].subject.title));
+    for (auto it = range.first; it != range.second; ++it) {
+      if (used[it->second]) continue;
+      used[it->second] = true;
+      counterpart[j] = int(it->second);
+      break;
+    }
+  }
+  // Then by number: a patch whose title was reworded keeps its place.
+  for (size_t j = 0; j < new_patches.size(); ++j) {
+    if (counterpart[j] >= 0) continue;
+    const int number = a.messages[new_patches[j]].subject.number;
+    for (size_t i = 0; i < old_patches.size(); ++i) {
+      if (!used[i] && a.messages[old_patches[i]].subject.number == number) {
+        used[i] = true;
+        counterpart[j] = int(i);
+        break;
+      }
+    }
+  }
+  std::vector<PatchComparison> out;
+  for (size_t j = 0; j < new_patches.size(); ++j) {
+    PatchComparison c;
+    c.newer = new_patches[j];
+    if (counterpart[j] >= 0) {
+      c.older = old_patches[counterpart[j]];
+      const uint64_t before = a.messages[c.older].diff_hash;
+      const uint64_t after = a.messages[c.newer].diff_hash;
+      c.change = before != 0 && before == after ? PatchChange::kUnchanged : PatchChange::kChanged;
+    }
+    out.push_back(c);
+  }
+  for (size_t i = 0; i < old_patches.size(); ++i) {
+    if (!used[i]) out.push_back({PatchChange::kDropped, old_patches[i], -1});
+  }
+  return out;
+}
+
+int PreviousVersion(const Archive& a, int version) {
+  const SeriesVersion& v = a.versions[version];
+  if (v.series < 0) return -1;
+  const std::vector<int>& versions = a.series[v.series].versions;
+  auto it = std::find(versions.begin(), versions.end(), version);
+  return it == versions.begin() || it == versions.end() ? -1 : *(it - 1);
+}
+
+std::string VersionChangelog(const Archive& a, int version) {
+  const SeriesVersion& v = a.versions[version];
+  if (v.cover >= 0) {
+    std::string log = ChangelogSection(a.messages[v.cover].excerpt);
+    if (!log.empty()) return log;
+  }
+  if (!v.patches.empty()) return a.messages[v.patches.front()].notes;
+  return "";
+}
+
+std::vector<int> WaitingForReview(const Archive& a, int64_t end, int64_t window) {
+  std::vector<std::pair<size_t, int>> found;  // head position, version
+  for (size_t vi = 0; vi < a.versions.size(); ++vi) {
+    const SeriesVersion& v = a.versions[vi];
+    const MessageFacts& head = a.messages[v.head];
+    if (head.time > end || head.time < end - window) continue;
+    bool answered = false;
+    for (int r : v.replies) answered = answered || a.messages[r].time <= end;
+    if (answered) continue;
+    bool followed = false;
+    for (int other : a.series[v.series].versions) {
+      const MessageFacts& other_head = a.messages[a.versions[other].head];
+      followed = followed || (other_head.position > head.position && other_head.time <= end);
+    }
+    if (!followed) found.emplace_back(head.position, int(vi));
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<int> out;
+  for (const auto& [position, vi] : found) out.push_back(vi);
+  return out;
 }
 
 void GroupSeries(Archive* archive) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "model/series.h"
+#include "pages/series_views.h"
 #include "render/theme.h"
 
 namespace listdigest::pages {
@@ -102,7 +103,7 @@ json DigestJson(const model::Archive& a, const model::Digest& d, const SiteInfo&
 
 json PageBase(const SiteInfo& site, const std::string& root, const std::string& title) {
   return {{"site_title", site.title}, {"list", site.list}, {"root", root}, {"page_title", title},
-          {"generator", site.generator}};
+          {"generator", site.generator}, {"search_url", site.search_url}};
 }
 
 json DigestSummary(const model::Archive& a, const model::Digest& d) {
@@ -133,7 +134,8 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
     json out = json::array();
     for (size_t i = 0; i < rows.size() && int(i) < top; ++i) {
       const model::Person& p = a.people[rows[i].person];
-      out.push_back({{"count", rows[i].count}, {"name", p.name}, {"email", p.email}});
+      out.push_back({{"count", rows[i].count}, {"name", p.name}, {"email", p.email},
+                     {"url", "../../" + PersonPath(p) + "index.html"}});
     }
     return out;
   };
@@ -145,6 +147,17 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
     domains.push_back({{"count", d.domains[i].count}, {"domain", d.domains[i].domain}});
   }
   view["domains"] = domains;
+  // Only with [archive.domains]: without it the domains table says the same.
+  json organisations = json::array();
+  if (!site.organisations.empty()) {
+    for (const auto& o : model::DigestOrganisations(a, d, site.organisations)) {
+      if (int(organisations.size()) == top) break;
+      organisations.push_back({{"name", o.name}, {"patches", o.patches}, {"reviews", o.reviews},
+                               {"people", o.people}});
+    }
+  }
+  view["organisations"] = organisations;
+  view["has_organisations"] = !organisations.empty();
   std::set<size_t> in_range(d.range.positions.begin(), d.range.positions.end());
   json entries = json::array();
   json updates = json::array();
@@ -156,6 +169,7 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
     e["title"] = v.title;
     e["author"] = a.people[v.author].name;
     e["author_email"] = a.people[v.author].email;
+    e["author_url"] = "../../" + PersonPath(a.people[v.author]) + "index.html";
     e["state"] = model::StateName(v.state);
     e["date"] = IsoTime(head.date).substr(0, 10);
     e["url"] = MessageUrl(site, head.message_id);
@@ -164,12 +178,16 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
     e["patches"] = v.patches.size();
     e["replies"] = v.replies.size();
     e["anchor"] = "v-" + model::ShortHash(head.message_id);
+    e["series_url"] = "../../" + SeriesPath(a.series[v.series]) + "index.html#" + VersionAnchor(a, vi);
+    if (const std::string note = SupersedesNote(a, vi); !note.empty()) e["reroll"] = note;
     if (in_range.count(head.position)) entries.push_back(e);
     else updates.push_back(e);
   }
   view["entries"] = entries;
   view["updates"] = updates;
   view["has_updates"] = !updates.empty();
+  view["waiting"] = WaitingForReviewView(a, d, site, "../../");
+  view["has_waiting"] = !view["waiting"].empty();
   return view;
 }
 

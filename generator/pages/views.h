@@ -9,6 +9,7 @@
 
 #include "model/archive.h"
 #include "model/digest.h"
+#include "model/people.h"
 
 namespace listdigest::pages {
 
@@ -18,6 +19,8 @@ struct SiteInfo {
   std::string list;
   std::string base_url;
   std::string message_url;  // with {message_id}
+  std::string search_url;   // the search box's form action without JavaScript; may be empty
+  model::Organisations organisations;  // [archive.domains]; empty when not configured
   std::string generator = "listdigest";
 };
 

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <thread>
 
+#include "mail/message.h"
 #include "model/archive.h"
 #include "pages/digest_text.h"
 #include "pages/views.h"
@@ -68,6 +70,8 @@ pages::SiteInfo InfoOf(const config::Config& c) {
   info.list = c.list;
   info.base_url = c.base_url;
   info.message_url = c.message_url;
+  info.search_url = c.search_fallback_url;
+  info.organisations = c.domains;
   return info;
 }
 
@@ -133,6 +137,9 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   using StepFn = void (*)(BuildContext&);
   static const std::pair<const char*, StepFn> kSteps[] = {
       {"digest pages", WriteDigestPages},
+      {"contributor pages", WriteContributorPages},
+      {"search index", WriteSearchIndex},
+      {"series pages", WriteSeriesPages},
       {"sitemap", WriteSitemap},
   };
   for (const auto& [name, run] : kSteps) {
@@ -151,6 +158,11 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   summary->written = out.writer().written();
   summary->unchanged = out.writer().unchanged();
   summary->diagnostics = archive.diagnostics.size();
+  std::map<std::string, size_t> kinds;
+  for (const auto& d : archive.diagnostics) ++kinds[mail::DiagnosticKind(d.text)];
+  summary->diagnostic_kinds.assign(kinds.begin(), kinds.end());
+  std::stable_sort(summary->diagnostic_kinds.begin(), summary->diagnostic_kinds.end(),
+                   [](const auto& x, const auto& y) { return x.second > y.second; });
   summary->seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const size_t shown = options.verbose ? archive.diagnostics.size() : 10;
   for (size_t i = 0; i < archive.diagnostics.size() && i < shown; ++i) {

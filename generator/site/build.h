@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "archive/inbox.h"
@@ -48,6 +49,8 @@ struct BuildSummary {
   size_t written = 0;
   size_t unchanged = 0;
   size_t diagnostics = 0;
+  /// Diagnostics by kind (mail::DiagnosticKind), most frequent first.
+  std::vector<std::pair<std::string, size_t>> diagnostic_kinds;
   double seconds = 0;
   std::vector<StepTime> steps;
 };

@@ -60,6 +60,9 @@ std::string DumpJson(const nlohmann::json& value);
 
 // The build steps, in the order they run. Each writes its own pages.
 void WriteDigestPages(BuildContext& ctx);   // digests/, home, 404, feed.xml, static/
+void WriteContributorPages(BuildContext& ctx);  // contributors/, one folder per person
+void WriteSearchIndex(BuildContext& ctx);   // search/: index files and the search page
+void WriteSeriesPages(BuildContext& ctx);     // series/: one folder per series, the index
 void WriteSitemap(BuildContext& ctx);       // sitemap.xml, from every page written before
 
 }  // namespace listdigest::site

@@ -1,6 +1,10 @@
 #include "site/writer.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <filesystem>
@@ -58,6 +62,31 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   }
   std::lock_guard<std::mutex> lock(mutex_);
   ++written_;
+  return true;
+}
+
+bool Writer::CheckWritable(std::string* err) const {
+  std::error_code ec;
+  const fs::path dir(out_dir_);
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    *err = out_dir_ + ": the output folder is a file; choose another --out or move that file away";
+    return false;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) {
+    *err = out_dir_ + ": cannot create the output folder (" + ec.message() +
+           "); choose another --out or create it yourself";
+    return false;
+  }
+  const std::string probe = (dir / (".listdigest-probe-" + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) {
+    *err = out_dir_ + ": the output folder is not writable (" + std::strerror(errno) +
+           "); choose another --out or make it writable";
+    return false;
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
   return true;
 }
 

@@ -17,6 +17,12 @@ class Writer {
   /// separated, never ".." or absolute). Thread-safe.
   bool Write(const std::string& relative, const std::string& bytes, std::string* err);
 
+  /// Checks, before anything is built, that the output folder can be made
+  /// and written: creates it when missing, then creates and removes one
+  /// file in it. On failure sets `err` to one line naming the folder, the
+  /// reason and what to do; nothing in the folder has changed.
+  bool CheckWritable(std::string* err) const;
+
   size_t written() const { return written_; }
   size_t unchanged() const { return unchanged_; }
   const std::string& out_dir() const { return out_dir_; }

@@ -1,0 +1,62 @@
+// Views of patch series: series.json, the page of one series with its
+// version timeline, the per-series Atom feed, and the series index pages
+// (all, or one state; paginated). Pure functions of the model.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/archive.h"
+#include "model/digest.h"
+#include "pages/atom.h"
+#include "pages/views.h"
+
+namespace listdigest::pages {
+
+/// The digest each message commit first appears in: commit position ->
+/// digest id. Period digests come before explicit ranges.
+using DigestIds = std::unordered_map<size_t, std::string>;
+DigestIds DigestIdsOf(const std::vector<model::Digest>& digests);
+
+/// The anchor of a version on its series page: "v3", "v5-5", "rfc-v2",
+/// "v2-resend"; "-2", "-3" … when a label repeats in the series.
+std::string VersionAnchor(const model::Archive& archive, int version);
+
+/// For a digest entry: "v3, supersedes v2 from 2021-W09" (the previous
+/// version's label and the ISO week its head was committed in); "" for the
+/// first version of a series.
+std::string SupersedesNote(const model::Archive& archive, int version);
+
+/// The "Waiting for review" rows of a digest page: the versions nobody had
+/// answered by the range's last commit, among those posted in the eight
+/// weeks up to it; oldest first. `root` is the page's path to the site top.
+nlohmann::json WaitingForReviewView(const model::Archive& archive, const model::Digest& digest,
+                                    const SiteInfo& site, const std::string& root);
+
+/// series.json: the schema in README.md ("series.json").
+nlohmann::json SeriesJson(const model::Archive& archive, int series, const SiteInfo& site,
+                          const DigestIds& digests);
+
+/// The view of site/series/<id>/index.html (root "../../").
+nlohmann::json SeriesPageView(const model::Archive& archive, int series, const SiteInfo& site,
+                              const DigestIds& digests);
+
+/// site/series/<id>/feed.xml: one entry per version, newest first.
+AtomFeed SeriesFeed(const model::Archive& archive, int series, const SiteInfo& site);
+
+/// One page of the series index.
+struct SeriesIndexPage {
+  std::string path;     // "series/index.html", "series/page/2/index.html",
+                        // "series/state/new/index.html", "series/state/new/page/2/index.html"
+  nlohmann::json view;
+};
+
+/// Every series, newest activity first, `per_page` to a page; the same for
+/// each state. A state with no series still gets its (empty) first page.
+std::vector<SeriesIndexPage> SeriesIndexPages(const model::Archive& archive, const SiteInfo& site,
+                                              size_t per_page);
+
+}  // namespace listdigest::pages

@@ -1,0 +1,420 @@
+#include "search/index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+
+#include "search/tokenizer.h"
+
+namespace listdigest::search {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kFormat = 1;
+constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kKindOrder[] = "vprmdc";
+// BM25 with the usual constants; the per-posting part is computed here and
+// kept in kLevels steps, the idf part by the client from the postings count.
+constexpr double kK1 = 1.2;
+constexpr double kB = 0.75;
+constexpr int kLevels = 8;
+// Subjects longer than this many words keep only their start for phrases
+// (a subject is folded to one line, but a mangled one can be a whole mail).
+constexpr int kMaxTitlePositions = 200;
+// A term is common when it is in 1/kCommonShare of the documents or more,
+// and in at least kCommonMinimum (a small archive has no long postings).
+constexpr size_t kCommonShare = 10;
+constexpr size_t kCommonMinimum = 1000;
+
+enum Field : uint32_t { kTitle = 0, kBody = 1, kAuthor = 2, kSeries = 3, kFilter = 4 };
+constexpr int kFields = 5;
+constexpr const char* kFieldNames[kFields] = {"t", "b", "a", "r", "f"};
+
+// The hits of one term while documents are read: for each (document, field)
+// a header `doc << 3 | field`, then for t and b the term frequency, then for
+// t that many positions.
+struct Hits {
+  std::vector<uint32_t> stream;
+  size_t last = SIZE_MAX;  // index of the newest header
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using TermMap = std::unordered_map<std::string, Hits, StringHash, std::equal_to<>>;
+
+struct Lengths {
+  uint32_t title = 0;
+  uint32_t body = 0;
+  double boost = 1;  // of the document's kind
+};
+
+// Of two documents that match alike, a series (its cover letter) comes
+// before a patch, and a patch before the replies that repeat its subject.
+double KindBoost(char kind) {
+  switch (kind) {
+    case 'v':
+      return 1.5;
+    case 'p':
+    case 'c':
+      return 1.2;
+    case 'r':
+      return 0.7;
+    default:
+      return 1;
+  }
+}
+
+void AddHit(TermMap* terms, std::string_view term, uint32_t doc, Field field, int position) {
+  auto it = terms->find(term);
+  if (it == terms->end()) it = terms->emplace(std::string(term), Hits{}).first;
+  Hits& h = it->second;
+  const uint32_t header = doc << 3 | field;
+  if (h.last != SIZE_MAX && h.stream[h.last] == header) {
+    if (field == kTitle || field == kBody) {
+      if (h.stream[h.last + 1] == UINT16_MAX) return;
+      ++h.stream[h.last + 1];
+      if (field == kTitle) h.stream.push_back(static_cast<uint32_t>(position));
+    }
+    return;
+  }
+  h.last = h.stream.size();
+  h.stream.push_back(header);
+  if (field == kTitle || field == kBody) h.stream.push_back(1);
+  if (field == kTitle) h.stream.push_back(static_cast<uint32_t>(position));
+}
+
+void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* lengths) {
+  int position = 0;
+  Tokenize(d.title, &position, [&](std::string_view term, int at) {
+    if (at >= kMaxTitlePositions) return;
+    AddHit(terms, term, id, kTitle, at);
+    ++lengths->title;
+  });
+  position = 0;
+  Tokenize(d.body, &position, [&](std::string_view term, int) {
+    if (IsStopWord(term)) return;
+    AddHit(terms, term, id, kBody, 0);
+    ++lengths->body;
+  });
+  Tokenize(d.author_terms, &position,
+           [&](std::string_view term, int) { AddHit(terms, term, id, kAuthor, 0); });
+  Tokenize(d.series_title, &position,
+           [&](std::string_view term, int) { AddHit(terms, term, id, kSeries, 0); });
+  if (!d.state.empty()) AddHit(terms, "is:" + d.state, id, kFilter, 0);
+}
+
+// The BM25 term-frequency part, tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl)), times
+// the kind's boost, in kLevels steps of (k1+1)/kLevels.
+int Weight(uint32_t tf, uint32_t length, double average, double boost) {
+  const double norm = kK1 * (1 - kB + kB * (average > 0 ? length / average : 1));
+  const double s = boost * tf * (kK1 + 1) / (tf + norm);
+  const long q = std::lround(s / (kK1 + 1) * kLevels);
+  return static_cast<int>(std::clamp(q, 1L, static_cast<long>(kLevels)));
+}
+
+struct Averages {
+  double title = 0;
+  double body = 0;
+};
+
+// `"term":{"t":"…","b":"…"}` for the hits of one term, chunk by chunk in
+// document order. Sets `*documents` to the number of documents with the
+// term in the subject or in the body, whichever is more.
+std::string EncodeTerm(std::string_view key, const std::vector<const Hits*>& parts,
+                       const std::vector<Lengths>& lengths, const Averages& averages,
+                       size_t* documents) {
+  std::string field_text[kFields];
+  int64_t previous[kFields] = {-1, -1, -1, -1, -1};
+  size_t count[kFields] = {};
+  for (const Hits* hits : parts) {
+    const std::vector<uint32_t>& s = hits->stream;
+    for (size_t i = 0; i < s.size();) {
+      const uint32_t doc = s[i] >> 3;
+      const auto field = static_cast<Field>(s[i] & 7);
+      ++i;
+      std::string& out = field_text[field];
+      ++count[field];
+      const uint64_t gap = static_cast<uint64_t>(doc - previous[field] - 1);
+      previous[field] = doc;
+      if (field == kTitle || field == kBody) {
+        const uint32_t tf = s[i++];
+        const Lengths& l = lengths[doc];
+        const int w = field == kTitle ? Weight(tf, l.title, averages.title, l.boost)
+                                      : Weight(tf, l.body, averages.body, l.boost);
+        AppendNumber(gap << 3 | static_cast<uint64_t>(w - 1), &out);
+        if (field == kTitle) {
+          // In text order already; sorted and unique whatever the tokenizer does.
+          std::vector<uint32_t> positions(s.begin() + i, s.begin() + i + tf);
+          std::sort(positions.begin(), positions.end());
+          positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+          uint32_t at = 0;
+          for (size_t k = 0; k < positions.size(); ++k) {
+            const bool more = k + 1 < positions.size();
+            AppendNumber(static_cast<uint64_t>(positions[k] - at) << 1 | (more ? 1 : 0), &out);
+            at = positions[k];
+          }
+          i += tf;
+        }
+      } else {
+        AppendNumber(gap, &out);
+      }
+    }
+  }
+  *documents = std::max(count[kTitle], count[kBody]);
+  std::string entry = json(std::string(key)).dump(-1, ' ', false, json::error_handler_t::replace);
+  entry += ":{";
+  bool first = true;
+  for (int f = 0; f < kFields; ++f) {
+    if (field_text[f].empty()) continue;
+    if (!first) entry += ',';
+    first = false;
+    entry += '"';
+    entry += kFieldNames[f];
+    entry += "\":\"";
+    entry += field_text[f];
+    entry += '"';
+  }
+  entry += '}';
+  return entry;
+}
+
+// The shortest prefix of `first` (whole characters) greater than `previous`.
+std::string Bound(const std::string& previous, const std::string& first) {
+  for (size_t n = 1; n <= first.size(); ++n) {
+    if (n < first.size() && (static_cast<unsigned char>(first[n]) & 0xC0) == 0x80) continue;
+    const std::string prefix = first.substr(0, n);
+    if (prefix > previous) return prefix;
+  }
+  return first;
+}
+
+std::string Day(int64_t time) {
+  const std::time_t t = static_cast<std::time_t>(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+std::string Compact(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+void RunParallel(int jobs, const std::function<void(int)>& fn) {
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(fn, t);
+  fn(0);
+  for (auto& t : threads) t.join();
+}
+
+}  // namespace
+
+void AppendNumber(uint64_t value, std::string* out) {
+  while (value >= 32) {
+    out->push_back(kDigits[32 | (value & 31)]);
+    value >>= 5;
+  }
+  out->push_back(kDigits[value]);
+}
+
+std::vector<uint64_t> DecodeNumbers(std::string_view text) {
+  std::vector<uint64_t> numbers;
+  uint64_t value = 0;
+  int shift = 0;
+  for (char c : text) {
+    const char* at = std::find(kDigits, kDigits + 64, c);
+    if (at == kDigits + 64 || shift > 60) break;
+    const uint64_t digit = static_cast<uint64_t>(at - kDigits);
+    value |= (digit & 31) << shift;
+    shift += 5;
+    if (digit < 32) {
+      numbers.push_back(value);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return numbers;
+}
+
+size_t ShardOf(const std::vector<std::string>& bounds, std::string_view key) {
+  // Byte order of UTF-8 is code point order.
+  auto it = std::upper_bound(bounds.begin(), bounds.end(), key,
+                             [](std::string_view k, const std::string& b) { return k < b; });
+  return it == bounds.begin() ? 0 : static_cast<size_t>(it - bounds.begin()) - 1;
+}
+
+std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions& options,
+                                  IndexStats* stats) {
+  auto kind_rank = [](char kind) {
+    const char* at = std::strchr(kKindOrder, kind);
+    return at ? at - kKindOrder : 9;
+  };
+  std::stable_sort(docs.begin(), docs.end(), [&](const Document& a, const Document& b) {
+    if (a.date != b.date) return a.date < b.date;
+    if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
+    return a.key < b.key;
+  });
+
+  // Terms, read on `jobs` threads over contiguous runs of documents, so each
+  // chunk's hits are in id order and chunks concatenate in order.
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(docs.size() / 64) + 1));
+  std::vector<TermMap> chunks(jobs);
+  std::vector<Lengths> lengths(docs.size());
+  RunParallel(jobs, [&](int chunk) {
+    const size_t begin = docs.size() * chunk / jobs, end = docs.size() * (chunk + 1) / jobs;
+    for (size_t i = begin; i < end; ++i) {
+      lengths[i].boost = KindBoost(docs[i].kind);
+      IndexDocument(docs[i], static_cast<uint32_t>(i), &chunks[chunk], &lengths[i]);
+    }
+  });
+  Averages averages;
+  size_t with_title = 0, with_body = 0;
+  for (const Lengths& l : lengths) {
+    averages.title += l.title;
+    averages.body += l.body;
+    with_title += l.title > 0;
+    with_body += l.body > 0;
+  }
+  averages.title = with_title ? averages.title / with_title : 0;
+  averages.body = with_body ? averages.body / with_body : 0;
+
+  struct Entry {
+    std::string_view key;
+    int chunk;
+    const Hits* hits;
+  };
+  std::vector<Entry> entries;
+  for (int c = 0; c < jobs; ++c) {
+    for (const auto& [key, hits] : chunks[c]) entries.push_back({key, c, &hits});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.key != b.key ? a.key < b.key : a.chunk < b.chunk;
+  });
+  std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of one term in `entries`
+  for (size_t i = 0; i < entries.size();) {
+    size_t j = i + 1;
+    while (j < entries.size() && entries[j].key == entries[i].key) ++j;
+    groups.emplace_back(i, j);
+    i = j;
+  }
+  std::vector<std::string> encoded(groups.size());
+  std::vector<size_t> documents(groups.size());
+  RunParallel(jobs, [&](int t) {
+    for (size_t g = t; g < groups.size(); g += jobs) {
+      std::vector<const Hits*> parts;
+      for (size_t e = groups[g].first; e < groups[g].second; ++e) parts.push_back(entries[e].hits);
+      encoded[g] =
+          EncodeTerm(entries[groups[g].first].key, parts, lengths, averages, &documents[g]);
+    }
+  });
+  // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
+  // carry little weight and the longest postings: a query with a rarer word
+  // does not fetch them (the client reads this list).
+  std::vector<std::string> common;
+  std::vector<std::string> keys(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) {
+    keys[g] = entries[groups[g].first].key;
+    if (documents[g] * kCommonShare >= docs.size() && documents[g] >= kCommonMinimum) {
+      common.push_back(keys[g]);
+    }
+  }
+  // The hits are encoded: free them before the files are put together.
+  entries = {};
+  chunks = {};
+
+  std::vector<IndexFile> files;
+  std::vector<std::string> bounds;
+  std::string shard, last_key;
+  auto close_shard = [&] {
+    files.push_back({"t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n"});
+    shard.clear();
+  };
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const std::string& key = keys[g];
+    if (bounds.empty()) {
+      bounds.push_back("");
+    } else if (shard.size() + encoded[g].size() > options.shard_bytes) {
+      close_shard();
+      bounds.push_back(Bound(last_key, key));
+    }
+    if (!shard.empty()) shard += ',';
+    shard += encoded[g];
+    std::string().swap(encoded[g]);
+    last_key = key;
+  }
+  if (!bounds.empty()) close_shard();
+  const size_t shard_count = bounds.size();
+
+  // Document pages.
+  const size_t page_docs = std::max<size_t>(1, options.page_docs);
+  const size_t pages = (docs.size() + page_docs - 1) / page_docs;
+  for (size_t p = 0; p < pages; ++p) {
+    json page = json::array();
+    for (size_t i = p * page_docs; i < docs.size() && i < (p + 1) * page_docs; ++i) {
+      const Document& d = docs[i];
+      page.push_back(
+          {std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link, d.snippet});
+    }
+    files.push_back({"d/" + std::to_string(p) + ".json", Compact(page)});
+  }
+
+  // Documents per day: (days since the previous day with documents, count).
+  json dates = json::object();
+  std::string days;
+  int64_t first_day = 0, previous_day = 0;
+  for (size_t i = 0; i < docs.size();) {
+    const int64_t day = std::max<int64_t>(0, docs[i].date) / 86400;
+    size_t j = i;
+    while (j < docs.size() && std::max<int64_t>(0, docs[j].date) / 86400 == day) ++j;
+    if (i == 0) first_day = previous_day = day;
+    AppendNumber(static_cast<uint64_t>(day - previous_day), &days);
+    AppendNumber(j - i, &days);
+    previous_day = day;
+    i = j;
+  }
+  dates["format"] = kFormat;
+  dates["first_day"] = first_day;
+  dates["days"] = days;
+  files.push_back({"dates.json", Compact(dates)});
+
+  json manifest;
+  manifest["format"] = kFormat;
+  manifest["generator"] = "listdigest";
+  manifest["docs"] = docs.size();
+  manifest["page_docs"] = page_docs;
+  manifest["pages"] = pages;
+  manifest["shards"] = bounds;
+  manifest["lists"] = json::array({{{"name", options.list}, {"first", 0}, {"end", docs.size()}}});
+  manifest["message_url"] = options.message_url;
+  manifest["stopwords"] = StopWords();
+  manifest["common"] = common;
+  manifest["bm25"] = {{"k1", kK1}, {"b", kB}, {"levels", kLevels}};
+  json kinds = json::object();
+  for (const Document& d : docs) {
+    const std::string k(1, d.kind);
+    kinds[k] = kinds.value(k, 0) + 1;
+  }
+  manifest["kinds"] = kinds;
+  files.push_back({"manifest.json", Compact(manifest)});
+
+  if (stats) {
+    stats->documents = docs.size();
+    stats->terms = groups.size();
+    stats->shards = shard_count;
+    stats->pages = pages;
+    stats->bytes = 0;
+    for (const auto& f : files) stats->bytes += f.bytes.size();
+  }
+  return files;
+}
+
+}  // namespace listdigest::search

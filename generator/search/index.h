@@ -1,0 +1,87 @@
+// The static search index: documents in, the files of site/search/ out.
+// Read README.md "Search" for the format; themes/default/static/search.js is
+// its only reader.
+//
+// - Documents are numbered by date (oldest first), so a date range is a
+//   range of ids and a higher id is a more recent document.
+// - manifest.json: format version, document count, the shard table, the
+//   stop words, the common terms (in a tenth of the documents or more: a
+//   query with a rarer word does not fetch them) and the settings the
+//   client needs.
+// - t/<n>.json: term shards. Terms are sorted and cut into shards of about
+//   `shard_bytes`; the manifest lists each shard's first key as the shortest
+//   prefix that tells it from the shard before, so a query fetches only the
+//   shards of its terms. A shard maps a term to its postings per field:
+//   "t" subject, "b" body, "a" author, "r" series title, "f" filter terms
+//   ("is:applied"). Postings are compact strings of variable-length numbers
+//   (see AppendNumber): ids delta-encoded, with a BM25 weight in 1..8 for t
+//   and b, and the word positions for t (phrases).
+// - d/<n>.json: document pages of `page_docs` documents, fetched only for
+//   the results shown: [kind, title, author, date, state, link, snippet].
+// - dates.json: how many documents each day has, for d: ranges.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace listdigest::search {
+
+/// One searchable thing. `body` is a view: its text must outlive BuildIndex.
+struct Document {
+  char kind = 'm';           // v series version, p patch, r reply, m other message,
+                             // d digest, c contributor
+  int64_t date = 0;          // UTC seconds
+  std::string key;           // unique: orders documents of the same date and kind
+  std::string title;         // field t (phrases work here); shown
+  std::string_view body;     // field b: cover letter, patch description; not shown
+  std::string author;        // shown
+  std::string author_terms;  // field a: the author's names and addresses
+  std::string series_title;  // field r: the title of the series it is part of
+  std::string state;         // filter is:<state>; shown
+  std::string link;          // a path from the site's top ("series/<id>/"), or for
+                             // kinds p, r, m the Message-ID when message_url is set
+  std::string snippet;       // shown under the title
+};
+
+struct IndexOptions {
+  std::string list;         // the list's name (list: queries)
+  std::string message_url;  // with {message_id}; may be empty
+  size_t shard_bytes = 24 * 1024;
+  size_t page_docs = 16;
+  int jobs = 1;
+};
+
+/// One file of the index; `path` is relative to site/search/.
+struct IndexFile {
+  std::string path;
+  std::string bytes;
+};
+
+struct IndexStats {
+  size_t documents = 0;
+  size_t terms = 0;
+  size_t shards = 0;
+  size_t pages = 0;
+  size_t bytes = 0;
+};
+
+/// Builds every file of the index. Same documents (in any order), same
+/// files, byte for byte, for any `jobs`.
+std::vector<IndexFile> BuildIndex(std::vector<Document> documents, const IndexOptions& options,
+                                  IndexStats* stats = nullptr);
+
+/// Appends `value` as base64url digits of 5 bits, low bits first; the digit
+/// value 32 is added to every digit but the last ("A" is 0, "f" is 31, "gB"
+/// is 32). Postings strings are sequences of these.
+void AppendNumber(uint64_t value, std::string* out);
+
+/// The numbers of a postings string. Stops at the first invalid character.
+std::vector<uint64_t> DecodeNumbers(std::string_view text);
+
+/// The shard holding `key`: the last shard whose first key (`bounds`, the
+/// manifest's "shards") is not greater than it, comparing code points.
+size_t ShardOf(const std::vector<std::string>& bounds, std::string_view key);
+
+}  // namespace listdigest::search

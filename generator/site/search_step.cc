@@ -1,0 +1,170 @@
+// The search build step: every series version, patch, reply, digest and
+// contributor becomes a search document (search/index.h), and the index
+// files and the search page go to site/search/.
+#include <algorithm>
+
+#include "mail/subject.h"
+#include "pages/views.h"
+#include "search/index.h"
+#include "site/context.h"
+
+namespace listdigest::site {
+namespace {
+
+// A cover letter can be long (a whole design document); its start says
+// what it is about.
+constexpr size_t kMaxBodyBytes = 16 * 1024;
+constexpr size_t kSnippetBytes = 200;
+
+std::string_view Cut(std::string_view text, size_t max) {
+  if (text.size() <= max) return text;
+  while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80) --max;
+  return text.substr(0, max);
+}
+
+// The start of a text on one line, for a result's snippet.
+std::string Snippet(std::string_view text) {
+  std::string folded = mail::FoldWhiteSpace(Cut(text, kSnippetBytes * 2));
+  if (!folded.empty() && folded.front() == ' ') folded.erase(0, 1);
+  if (folded.size() <= kSnippetBytes) return folded;
+  std::string out(Cut(folded, kSnippetBytes));
+  const size_t space = out.find_last_of(' ');
+  if (space != std::string::npos && space > kSnippetBytes / 2) out.resize(space);
+  return out + "…";
+}
+
+// The Date: of a message, or its commit time when the date is missing or
+// more than two days ahead of it (a clock in the future must not put a
+// message above every recent one).
+int64_t DateOf(const model::MessageFacts& m) {
+  return m.date > 0 && m.date <= m.time + 2 * 86400 ? m.date : m.time;
+}
+
+std::string AuthorTerms(const model::Person& p) {
+  std::string terms = p.name;
+  for (const auto& email : p.emails) terms += " " + email;
+  if (std::find(p.emails.begin(), p.emails.end(), p.email) == p.emails.end()) {
+    terms += " " + p.email;
+  }
+  return terms;
+}
+
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+void WriteSearchIndex(BuildContext& ctx) {
+  const model::Archive& a = ctx.archive;
+  const bool message_links = !ctx.info.message_url.empty();
+  std::vector<search::Document> docs;
+  docs.reserve(a.messages.size() + a.people.size() + ctx.digests.size());
+  std::vector<bool> is_head(a.messages.size(), false);
+
+  for (const model::SeriesVersion& v : a.versions) {
+    const model::MessageFacts& head = a.messages[v.head];
+    is_head[v.head] = true;
+    const model::Series& series = a.series[v.series];
+    const model::Person& author = a.people[v.author];
+    search::Document d;
+    d.kind = 'v';
+    d.date = DateOf(head);
+    d.key = head.message_id + " " + head.commit;
+    d.title = head.subject.text;
+    d.body = Cut(head.excerpt, kMaxBodyBytes);
+    d.author = author.name;
+    d.author_terms = AuthorTerms(author);
+    d.series_title = series.title;
+    d.state = model::StateName(v.state);
+    d.link = pages::SeriesPath(series);
+    d.snippet = Snippet(head.excerpt);
+    docs.push_back(std::move(d));
+  }
+
+  struct Activity {
+    size_t messages = 0, patches = 0;
+    int64_t first = 0, last = 0;
+  };
+  std::vector<Activity> activity(a.people.size());
+  for (size_t i = 0; i < a.messages.size(); ++i) {
+    const model::MessageFacts& m = a.messages[i];
+    const int64_t date = DateOf(m);
+    if (m.author >= 0) {
+      Activity& act = activity[m.author];
+      act.first = act.messages == 0 ? date : std::min(act.first, date);
+      act.last = act.messages == 0 ? date : std::max(act.last, date);
+      ++act.messages;
+      act.patches += m.is_patch() ? 1 : 0;
+    }
+    if (is_head[i]) continue;
+    search::Document d;
+    d.kind = m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm';
+    d.date = date;
+    d.key = m.message_id + " " + m.commit;
+    d.title = m.subject.text;
+    d.body = m.description;
+    if (m.author >= 0) {
+      d.author = a.people[m.author].name;
+      d.author_terms = AuthorTerms(a.people[m.author]);
+    }
+    const model::Series* series =
+        m.version >= 0 ? &a.series[a.versions[m.version].series] : nullptr;
+    if (series) d.series_title = series->title;
+    if (message_links)
+      d.link = m.message_id;
+    else if (series)
+      d.link = pages::SeriesPath(*series);
+    d.snippet = Snippet(m.description);
+    docs.push_back(std::move(d));
+  }
+
+  for (size_t p = 0; p < a.people.size(); ++p) {
+    const Activity& act = activity[p];
+    if (act.messages == 0) continue;  // only named in a trailer
+    const model::Person& person = a.people[p];
+    search::Document d;
+    d.kind = 'c';
+    d.date = act.last;
+    d.key = person.email;
+    d.title = person.name;
+    d.author = person.name;
+    d.author_terms = AuthorTerms(person);
+    d.link = pages::PersonPath(person);
+    d.snippet = person.email + " · " + Count(act.messages, "message", "messages") + ", " +
+                Count(act.patches, "patch", "patches") + " · " +
+                pages::IsoTime(act.first).substr(0, 10) + " – " +
+                pages::IsoTime(act.last).substr(0, 10);
+    docs.push_back(std::move(d));
+  }
+
+  for (const model::Digest& digest : ctx.digests) {
+    if (digest.messages.empty()) continue;
+    const nlohmann::json s = pages::DigestSummary(a, digest);
+    search::Document d;
+    d.kind = 'd';
+    d.date = a.messages[digest.messages.back()].time;
+    d.key = digest.range.id;
+    d.title = ctx.info.list + " digest " + digest.range.id;
+    d.link = "digests/" + digest.range.id + "/";
+    d.snippet = s["start"].get<std::string>() + " – " + s["end"].get<std::string>() + ": " +
+                Count(digest.messages.size(), "message", "messages") + ", " +
+                Count(digest.patches, "patch", "patches") + ", " +
+                Count(digest.replies, "reply", "replies") + ", " +
+                Count(digest.versions.size(), "series posting", "series postings");
+    docs.push_back(std::move(d));
+  }
+
+  search::IndexOptions options;
+  options.list = ctx.info.list;
+  options.message_url = ctx.info.message_url;
+  options.jobs = ctx.jobs;
+  const std::vector<search::IndexFile> files = search::BuildIndex(std::move(docs), options);
+  ParallelFor(files.size(), ctx.jobs,
+              [&](size_t i) { ctx.out.Write("search/" + files[i].path, files[i].bytes); });
+
+  nlohmann::json view = pages::PageBase(ctx.info, "../", "Search");
+  ctx.out.Render("search/index.html", "search", view);
+}
+
+}  // namespace listdigest::site
