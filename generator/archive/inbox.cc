@@ -18,7 +18,17 @@ namespace fs = std::filesystem;
 
 void InitLibgit2() {
   static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
+  std::call_once(once, [] {
+    git_libgit2_init();
+    // Every commit and tree is read once, in order: libgit2's object cache
+    // (256 MB by default) would only hold on to them. Blobs are read through
+    // the object database, which does not use it.
+    git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+    // Pack files are mapped in windows; by default up to 8 GB stay mapped
+    // and count as the process's memory. Reading in archive order needs few.
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, static_cast<size_t>(16) << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(64) << 20);
+  });
 }
 
 template <typename T, void (*Free)(T*)>
@@ -67,6 +77,8 @@ bool IsHex(const std::string& s) {
 struct Epoch {
   int number = 0;
   std::string path;
+  size_t first_commit = 0;  // its commits in InboxImpl::commits start here
+  bool linear = true;       // one line of commits from HEAD (see EpochListing)
   RepoPtr repo;
   OdbPtr odb;  // git_odb reads are thread-safe; repositories are not.
 };
@@ -78,11 +90,13 @@ class InboxImpl {
   std::vector<Commit> commits;
   std::unordered_map<std::string, size_t> position_of;  // commit id -> first position
 
-  bool OpenEpoch(const std::string& dir, int number, std::string* err);
-  bool ListCommits(int number, std::string* err);
+  bool OpenEpoch(const std::string& dir, int number, const std::vector<EpochListing>& known,
+                 std::string* err);
+  bool ListCommits(int number, const EpochListing* known, std::string* err);
 };
 
-bool InboxImpl::OpenEpoch(const std::string& dir, int number, std::string* err) {
+bool InboxImpl::OpenEpoch(const std::string& dir, int number,
+                          const std::vector<EpochListing>& known, std::string* err) {
   git_repository* repo = nullptr;
   if (git_repository_open_bare(&repo, dir.c_str()) != 0 &&
       git_repository_open_ext(&repo, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
@@ -108,11 +122,17 @@ bool InboxImpl::OpenEpoch(const std::string& dir, int number, std::string* err) 
   }
   epoch.odb.reset(odb);
   epochs.push_back(std::move(epoch));
-  return ListCommits(number, err);
+  const EpochListing* listing = nullptr;
+  for (const auto& k : known) {
+    if (k.path == dir) listing = &k;
+  }
+  return ListCommits(number, listing, err);
 }
 
-bool InboxImpl::ListCommits(int number, std::string* err) {
+bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* err) {
   Epoch& epoch = epochs.back();
+  epoch.first_commit = commits.size();
+  epoch.linear = true;
   git_repository* repo = epoch.repo.get();
   git_revwalk* raw_walk = nullptr;
   if (git_revwalk_new(&raw_walk, repo) != 0) {
@@ -121,14 +141,34 @@ bool InboxImpl::ListCommits(int number, std::string* err) {
   }
   WalkPtr walk(raw_walk);
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  // The commits an earlier build listed stand when HEAD still descends from
+  // the last of them and the history is one line: then a full walk would
+  // list them first, in the same order, and only what follows is new.
+  git_oid last{}, head{};
+  bool reuse = known && known->linear && !known->commits.empty() &&
+               git_oid_fromstr(&last, known->commits.back().id.c_str()) == 0 &&
+               git_reference_name_to_id(&head, repo, "HEAD") == 0 &&
+               (git_oid_equal(&head, &last) || git_graph_descendant_of(repo, &head, &last) == 1) &&
+               git_revwalk_hide(walk.get(), &last) == 0;
+  if (reuse) {
+    for (const Commit& k : known->commits) {
+      Commit c = k;
+      c.epoch = number;
+      c.deleted = false;
+      position_of.emplace(c.id, commits.size());
+      commits.push_back(std::move(c));
+    }
+  }
   if (git_revwalk_push_head(walk.get()) != 0) {
     // A mirror whose HEAD names a missing branch: walk every branch instead.
+    epoch.linear = false;
     if (git_revwalk_push_glob(walk.get(), "refs/heads/*") != 0) {
       *err = epoch.path + ": has no commits (HEAD and refs/heads/ are empty); is it a cloned inbox?";
       return false;
     }
   }
   git_oid oid;
+  git_oid previous = last;
   while (git_revwalk_next(&oid, walk.get()) == 0) {
     git_commit* raw_commit = nullptr;
     if (git_commit_lookup(&raw_commit, repo, &oid) != 0) {
@@ -137,6 +177,18 @@ bool InboxImpl::ListCommits(int number, std::string* err) {
       return false;
     }
     CommitPtr commit(raw_commit);
+    const unsigned parents = git_commit_parentcount(commit.get());
+    if (parents > 1) epoch.linear = false;
+    if (reuse && (parents != 1 || !git_oid_equal(git_commit_parent_id(commit.get(), 0), &previous))) {
+      // Not one line after all (a merge): list the whole epoch again.
+      for (size_t i = epoch.first_commit; i < commits.size(); ++i) {
+        auto it = position_of.find(commits[i].id);
+        if (it != position_of.end() && it->second >= epoch.first_commit) position_of.erase(it);
+      }
+      commits.resize(epoch.first_commit);
+      return ListCommits(number, nullptr, err);
+    }
+    git_oid_cpy(&previous, &oid);
     git_tree* raw_tree = nullptr;
     if (git_commit_tree(&raw_tree, commit.get()) != 0) {
       *err = epoch.path + ": tree of commit " + Hex(&oid) + " cannot be read: " + LastError();
@@ -208,6 +260,27 @@ Inbox::Inbox(Inbox&&) noexcept = default;
 Inbox& Inbox::operator=(Inbox&&) noexcept = default;
 
 bool Inbox::Open(const std::string& path, Inbox* inbox, std::string* err) {
+  return Open(path, {}, inbox, err);
+}
+
+std::vector<EpochListing> Inbox::Listings() const {
+  std::vector<EpochListing> out;
+  for (size_t e = 0; e < impl_->epochs.size(); ++e) {
+    const Epoch& epoch = impl_->epochs[e];
+    const size_t end =
+        e + 1 < impl_->epochs.size() ? impl_->epochs[e + 1].first_commit : impl_->commits.size();
+    EpochListing listing;
+    listing.path = epoch.path;
+    listing.linear = epoch.linear;
+    listing.commits.assign(impl_->commits.begin() + static_cast<std::ptrdiff_t>(epoch.first_commit),
+                           impl_->commits.begin() + static_cast<std::ptrdiff_t>(end));
+    out.push_back(std::move(listing));
+  }
+  return out;
+}
+
+bool Inbox::Open(const std::string& path, const std::vector<EpochListing>& known, Inbox* inbox,
+                 std::string* err) {
   InitLibgit2();
   auto impl = std::make_unique<InboxImpl>();
   impl->path = path;
@@ -252,7 +325,7 @@ bool Inbox::Open(const std::string& path, Inbox* inbox, std::string* err) {
     epoch_dirs.emplace_back(0, path);
   }
   for (const auto& [number, dir] : epoch_dirs) {
-    if (!impl->OpenEpoch(dir, number, err)) return false;
+    if (!impl->OpenEpoch(dir, number, known, err)) return false;
   }
   const bool any_mail =
       std::any_of(impl->commits.begin(), impl->commits.end(),

@@ -35,6 +35,18 @@ struct Range {
   std::string to;    // 40 hex
 };
 
+/// One epoch as an earlier Open listed it (site/cache.h keeps it between
+/// builds). Given back to Open, the epoch's commits up to the last one here
+/// are taken from it and only the commits after it are read from git, when
+/// the history is one line of commits that still passes through that last
+/// one; else (a rewritten or merged history) the epoch is listed from
+/// scratch.
+struct EpochListing {
+  std::string path;             // the epoch's repository, as Open found it
+  bool linear = false;          // one line of commits from HEAD: each has at most one parent
+  std::vector<Commit> commits;  // in commits() order; `deleted` is not used
+};
+
 class InboxImpl;
 
 /// An opened inbox. Move-only; owns one libgit2 repository per epoch.
@@ -50,6 +62,14 @@ class Inbox {
   /// Opens `path` and lists its commits. On failure returns false and sets
   /// `err` to a sentence naming the path or commit and what to do.
   static bool Open(const std::string& path, Inbox* inbox, std::string* err);
+  /// The same, taking what `known` (from Listings() of an earlier Open)
+  /// says of each epoch instead of reading it again. The result is the
+  /// same as without it.
+  static bool Open(const std::string& path, const std::vector<EpochListing>& known, Inbox* inbox,
+                   std::string* err);
+
+  /// What this Open listed, per epoch, for a later Open.
+  std::vector<EpochListing> Listings() const;
 
   const std::string& path() const;
   int epochs() const;

@@ -106,8 +106,8 @@ bool LoadConfig(const std::string& path, Config* config, std::string* err) {
            "; see the config reference in README.md";
     return false;
   }
-  if (!OnlyKnownKeys(path, root, "", {"title", "list", "base_url", "theme", "archive", "digests",
-                                         "search"},
+  if (!OnlyKnownKeys(path, root, "", {"title", "list", "base_url", "theme", "theme_dir", "cache_dir",
+                                         "archive", "digests", "search"},
                      err)) {
     return false;
   }
@@ -121,6 +121,21 @@ bool LoadConfig(const std::string& path, Config* config, std::string* err) {
   if (c.theme.empty() || c.theme.find_first_of("/\\") != std::string::npos || c.theme[0] == '.') {
     *err = path + ": theme must be the name of a folder in themes/, not \"" + c.theme + "\"";
     return false;
+  }
+  std::string cache_dir;
+  if (!GetString(path, root, "cache_dir", "", &cache_dir, err)) return false;
+  c.cache_dir = (fs::path(c.dir) / (cache_dir.empty() ? ".listdigest-cache" : cache_dir))
+                    .lexically_normal()
+                    .string();
+  std::string theme_dir;
+  if (!GetString(path, root, "theme_dir", "", &theme_dir, err)) return false;
+  if (!theme_dir.empty()) {
+    c.theme_dir = (fs::path(c.dir) / theme_dir).lexically_normal().string();
+    if (!fs::is_directory(c.theme_dir, ec)) {
+      *err = Where(path, root.get("theme_dir")->source()) + ": theme_dir: " + c.theme_dir +
+             " is not a folder; create it with templates/ and static/ overrides, or remove the key";
+      return false;
+    }
   }
 
   const toml::table* archive = root["archive"].as_table();

@@ -21,6 +21,10 @@ struct Config {
   std::string list = "List";
   std::string base_url;     // ends with "/" (added when missing); may be empty
   std::string theme = "default";
+  std::string theme_dir;    // a folder of template and static overrides, resolved against
+                            // `dir`; empty when not set
+  std::string cache_dir;    // the build cache (site/cache.h): `cache_dir` resolved against
+                            // `dir`, by default `dir`/.listdigest-cache
   std::string archive_path; // resolved against `dir`
   std::string message_url;  // with {message_id}; may be empty
   std::string mailmap;      // resolved against `dir`; empty when not set

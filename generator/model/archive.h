@@ -38,6 +38,8 @@ struct MessageFacts {
   std::vector<std::string> references;
   mail::Subject subject;
   mail::Address author_as_written;  // the author's name and address in this message
+  mail::Address from_as_written;    // the From: header as written
+  std::vector<mail::Trailer> reply_trailers;  // replies: their review trailers, any sender
   int author = -1;            // person index
   int sender = -1;            // person of the From: header
   int64_t date = 0;
@@ -122,10 +124,32 @@ struct Archive {
 /// Reports progress while messages are read: (done, total).
 using Progress = std::function<void(size_t, size_t)>;
 
+/// Facts of messages parsed by an earlier build, by blob id (40 hex). The
+/// facts of a message depend only on its bytes, so a blob's facts can be
+/// reused whatever commit holds it; position, epoch, commit and time are set
+/// again from the current commit. Find is called from several threads at
+/// once; Add only from the calling thread, after the parallel phase.
+class FactsCache {
+ public:
+  virtual ~FactsCache() = default;
+  virtual bool Find(const std::string& blob, MessageFacts* facts) const = 0;
+  virtual void Add(const std::string& blob, const MessageFacts& facts) = 0;
+};
+
+/// Where BuildArchive spent its time.
+struct BuildTimes {
+  double read_parse_seconds = 0;  // reading blobs and parsing mail, on all threads
+  double model_seconds = 0;       // people, threads, series
+  size_t parsed = 0;              // messages read and parsed
+  size_t cached = 0;              // messages whose facts came from the cache
+};
+
 /// Reads every message of `inbox` (on `jobs` threads), parses it and builds
-/// the model. Bad mail becomes diagnostics; this never fails.
+/// the model. Bad mail becomes diagnostics; this never fails. With a cache,
+/// known blobs are not read again and new facts are added to it.
 Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
-                     const Progress& progress);
+                     const Progress& progress, FactsCache* cache = nullptr,
+                     BuildTimes* times = nullptr);
 
 /// Extracts the facts of one parsed message (exposed for tests).
 MessageFacts ExtractFacts(const mail::Message& message);

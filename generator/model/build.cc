@@ -3,6 +3,7 @@
 // the number of threads.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -44,15 +45,7 @@ bool HasAppliedNote(const std::string& body) {
   return false;
 }
 
-// The facts of one message before people are known.
-struct Parsed {
-  MessageFacts facts;
-  mail::Address from;
-  std::vector<mail::Trailer> reply_trailers;  // review trailers in a reply
-};
-
-Parsed ParseOne(const archive::Inbox& inbox, size_t position) {
-  Parsed p;
+MessageFacts ParseOne(const archive::Inbox& inbox, size_t position) {
   const archive::Commit& commit = inbox.commits()[position];
   std::string bytes, err;
   mail::Message message;
@@ -62,18 +55,7 @@ Parsed ParseOne(const archive::Inbox& inbox, size_t position) {
   } else {
     message = mail::ParseMessage(bytes);
   }
-  p.facts = ExtractFacts(message);
-  p.facts.position = position;
-  p.facts.epoch = commit.epoch;
-  p.facts.commit = commit.id;
-  p.facts.time = commit.time;
-  p.from = message.from;
-  if (message.subject.reply) {
-    for (const auto& t : message.trailers) {
-      if (IsReviewKind(t.kind)) p.reply_trailers.push_back(t);
-    }
-  }
-  return p;
+  return ExtractFacts(message);
 }
 
 // Picks the display name of one address: the most used real name, where a
@@ -208,6 +190,7 @@ MessageFacts ExtractFacts(const mail::Message& message) {
     f.patch_trailers = message.trailers;
     if (message.subject.head_like()) {
       f.excerpt = mail::DigestExcerpt(message.body);
+      f.excerpt.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
     } else {
       f.description = mail::DigestExcerpt(message.body);
       if (f.description.size() > kDescriptionBytes) {
@@ -223,12 +206,18 @@ MessageFacts ExtractFacts(const mail::Message& message) {
       f.notes = PatchNotes(message.body);
     }
   }
-  if (message.subject.reply) f.applied_note = HasAppliedNote(message.body);
+  f.from_as_written = message.from;
+  if (message.subject.reply) {
+    f.applied_note = HasAppliedNote(message.body);
+    for (const auto& t : message.trailers) {
+      if (IsReviewKind(t.kind)) f.reply_trailers.push_back(t);
+    }
+  }
   return f;
 }
 
 Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
-                     const Progress& progress) {
+                     const Progress& progress, FactsCache* cache, BuildTimes* times) {
   std::vector<size_t> positions;
   const auto& commits = inbox.commits();
   for (size_t i = 0; i < commits.size(); ++i) {
@@ -237,44 +226,59 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
   }
 
-  std::vector<Parsed> parsed(positions.size());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<MessageFacts> parsed(positions.size());
+  std::vector<char> from_cache(positions.size(), 0);
   std::atomic<size_t> next{0}, done{0};
   constexpr size_t kChunk = 64;
-  auto work = [&] {
-    for (;;) {
-      const size_t begin = next.fetch_add(kChunk);
-      if (begin >= positions.size()) return;
-      const size_t end = std::min(positions.size(), begin + kChunk);
-      for (size_t i = begin; i < end; ++i) parsed[i] = ParseOne(inbox, positions[i]);
-      done.fetch_add(end - begin);
+  // Returns false when there is no work left.
+  auto work_chunk = [&]() {
+    const size_t begin = next.fetch_add(kChunk);
+    if (begin >= positions.size()) return false;
+    const size_t end = std::min(positions.size(), begin + kChunk);
+    for (size_t i = begin; i < end; ++i) {
+      const archive::Commit& commit = commits[positions[i]];
+      MessageFacts& f = parsed[i];
+      if (cache && cache->Find(commit.blob, &f)) {
+        from_cache[i] = 1;
+      } else {
+        f = ParseOne(inbox, positions[i]);
+      }
+      f.position = positions[i];
+      f.epoch = commit.epoch;
+      f.commit = commit.id;
+      f.time = commit.time;
     }
+    done.fetch_add(end - begin);
+    return true;
   };
   jobs = std::max(1, jobs);
   std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  for (int t = 1; t < jobs; ++t) threads.emplace_back([&] { while (work_chunk()) {} });
   // The calling thread works too and reports progress between chunks.
-  for (;;) {
-    const size_t begin = next.fetch_add(kChunk);
-    if (begin >= positions.size()) break;
-    const size_t end = std::min(positions.size(), begin + kChunk);
-    for (size_t i = begin; i < end; ++i) parsed[i] = ParseOne(inbox, positions[i]);
-    done.fetch_add(end - begin);
+  while (work_chunk()) {
     if (progress) progress(done.load(), positions.size());
   }
   for (auto& t : threads) t.join();
   if (progress) progress(positions.size(), positions.size());
+  size_t cached = 0;
+  for (size_t i = 0; i < parsed.size(); ++i) {
+    if (from_cache[i]) ++cached;
+    else if (cache) cache->Add(commits[positions[i]].blob, parsed[i]);
+  }
+  const auto parsed_at = std::chrono::steady_clock::now();
 
   Archive a;
   PeopleBuilder people(mailmap);
-  for (const Parsed& p : parsed) {
-    people.Add(p.facts.author_as_written);
-    if (!p.from.email.empty()) people.Add(p.from);
+  for (const MessageFacts& f : parsed) {
+    people.Add(f.author_as_written);
+    if (!f.from_as_written.email.empty()) people.Add(f.from_as_written);
   }
-  for (const Parsed& p : parsed) {
-    for (const auto& t : p.facts.patch_trailers) {
+  for (const MessageFacts& f : parsed) {
+    for (const auto& t : f.patch_trailers) {
       if (!t.who.email.empty()) people.SeeName(t.who);
     }
-    for (const auto& t : p.reply_trailers) people.SeeName(t.who);
+    for (const auto& t : f.reply_trailers) people.SeeName(t.who);
   }
   std::unordered_map<std::string, int> person_index;
   a.people = people.Finish(&person_index);
@@ -284,23 +288,25 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     return it == person_index.end() ? -1 : it->second;
   };
 
-  a.messages.reserve(parsed.size());
-  for (Parsed& p : parsed) {
-    MessageFacts& f = p.facts;
+  // The facts move into the model whole: one copy of every message at a time.
+  a.messages = std::move(parsed);
+  a.message_by_id.reserve(a.messages.size());
+  a.message_at.reserve(a.messages.size());
+  for (MessageFacts& f : a.messages) {
     f.author = person_of(f.author_as_written);
-    f.sender = p.from.email.empty() ? f.author : person_of(p.from);
-    for (const auto& t : p.reply_trailers) {
+    f.sender = f.from_as_written.email.empty() ? f.author : person_of(f.from_as_written);
+    f.reviews.clear();
+    for (const auto& t : f.reply_trailers) {
       if (!t.who.email.empty() && person_of(t.who) == f.sender &&
           people.KeyOf(t.who) == a.people[f.sender].email) {
         f.reviews.push_back(Review{t.kind, f.sender});
       }
     }
-    const int index = static_cast<int>(a.messages.size());
+    const int index = static_cast<int>(&f - a.messages.data());
     for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
     a.message_by_id.emplace(f.message_id, index);
     a.message_at.emplace(f.position, index);
     a.newest_time = std::max(a.newest_time, f.time);
-    a.messages.push_back(std::move(f));
   }
   // Threads are trees. Links to an earlier message go first: they cannot
   // form a cycle. Then links to a later one (a reply stored before its
@@ -333,6 +339,13 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
   }
   GroupSeries(&a);
+  if (times) {
+    const auto now = std::chrono::steady_clock::now();
+    times->read_parse_seconds = std::chrono::duration<double>(parsed_at - start).count();
+    times->model_seconds = std::chrono::duration<double>(now - parsed_at).count();
+    times->parsed = a.messages.size() - cached;
+    times->cached = cached;
+  }
   return a;
 }
 

@@ -26,7 +26,10 @@ std::string RenderAtom(const AtomFeed& feed) {
     if (!e.link.empty()) out += "    <link href=\"" + XmlEscape(e.link) + "\"/>\n";
     out += "    <updated>" + e.updated + "</updated>\n";
     if (!e.author.empty()) out += "    <author><name>" + XmlEscape(e.author) + "</name></author>\n";
-    out += "    <summary>" + XmlEscape(e.summary) + "</summary>\n";
+    // RFC 4287 4.1.1: an entry needs an alternate link or a content; without
+    // a link (no base_url, no message_url) its text is the content.
+    const char* text = e.link.empty() ? "content" : "summary";
+    out += std::string("    <") + text + ">" + XmlEscape(e.summary) + "</" + text + ">\n";
     out += "  </entry>\n";
   }
   out += "</feed>\n";

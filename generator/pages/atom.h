@@ -13,7 +13,7 @@ struct AtomEntry {
   std::string link;      // absolute URL, or "" when base_url is not set
   std::string updated;   // "2021-03-01T10:00:00Z"
   std::string author;    // may be empty
-  std::string summary;   // plain text
+  std::string summary;   // plain text; written as <content> when there is no link
 };
 
 struct AtomFeed {

@@ -197,6 +197,12 @@ json ContributorPageView(const model::Archive& a, const model::PersonStats& s,
   view["last"] = Day(s.last);
   view["first_iso"] = IsoTime(s.first);
   view["last_iso"] = IsoTime(s.last);
+  view["feed_url"] = "feed.xml";
+  view["feed_title"] = "Postings by " + p.name;
+  view["description"] = p.name + " on the " + site.list + " list: " + std::to_string(s.patches) +
+                        " patches, " + std::to_string(s.reviews_given) + " reviews given, " +
+                        std::to_string(s.series.size()) + " series, " + Day(s.first) + " to " +
+                        Day(s.last) + ".";
   const json chart = ActivityChart(s.months);
   view["has_chart"] = !chart.empty();
   view["chart"] = chart;

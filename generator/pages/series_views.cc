@@ -257,6 +257,12 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
   view["last_activity"] = IsoTime(s.last_activity).substr(0, 10);
   view["version_count"] = s.versions.size();
   view["newest_label"] = model::VersionLabel(newest);
+  view["feed_url"] = "feed.xml";
+  view["feed_title"] = "Versions of " + s.title;
+  view["description"] = "A patch series by " + author.name + " on the " + site.list + " list: " +
+                        std::to_string(s.versions.size()) +
+                        (s.versions.size() == 1 ? " version" : " versions") + ", newest " +
+                        model::VersionLabel(newest) + ", " + model::StateName(newest.state) + ".";
   json timeline = json::array();
   json versions = json::array();
   // Newest first: the version people ask about is the current one.

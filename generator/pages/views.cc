@@ -1,5 +1,6 @@
 #include "pages/views.h"
 
+#include <algorithm>
 #include <ctime>
 #include <set>
 
@@ -129,6 +130,17 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
                     int top) {
   json view = PageBase(site, "../../", site.list + " digest " + d.range.id);
   view["digest"] = DigestSummary(a, d);
+  {
+    const json& sum = view["digest"];
+    view["description"] = sum["messages"].dump() + " messages, " + sum["patches"].dump() +
+                          " patches, " + sum["replies"].dump() + " replies and " +
+                          sum["new_series"].dump() + " new series postings on the " + site.list +
+                          " list" +
+                          (sum["start"] == "" ? std::string()
+                                              : ", " + sum["start"].get<std::string>() + " to " +
+                                                    sum["end"].get<std::string>()) +
+                          ".";
+  }
   view["top"] = top;
   auto people_rows = [&a, top](const std::vector<model::PersonCount>& rows) {
     json out = json::array();
@@ -207,6 +219,41 @@ json HomeView(const model::Archive& a, const std::vector<model::Digest>& digests
   view["series_count"] = a.series.size();
   view["people_count"] = a.people.size();
   view["digest_count"] = digests.size();
+  view["description"] = std::to_string(a.messages.size()) + " messages of the " + site.list +
+                        " list in " + std::to_string(digests.size()) + " digests; " +
+                        std::to_string(a.series.size()) + " patch series from " +
+                        std::to_string(a.people.size()) + " people.";
+  // The series whose newest version was posted last: what is new on the list.
+  std::vector<int> newest;
+  for (size_t i = 0; i < a.series.size(); ++i) {
+    if (!a.series[i].versions.empty()) newest.push_back(static_cast<int>(i));
+  }
+  auto posted = [&a](int s) {
+    return a.messages[a.versions[a.series[s].versions.back()].head].time;
+  };
+  const size_t shown = std::min<size_t>(newest.size(), 8);
+  std::partial_sort(newest.begin(), newest.begin() + shown, newest.end(), [&](int x, int y) {
+    return posted(x) != posted(y) ? posted(x) > posted(y) : a.series[x].id < a.series[y].id;
+  });
+  json rows = json::array();
+  for (size_t i = 0; i < shown; ++i) {
+    const model::Series& s = a.series[newest[i]];
+    const model::SeriesVersion& v = a.versions[s.versions.back()];
+    const model::Person& author = a.people[v.author];
+    rows.push_back({{"title", s.title},
+                    {"url", SeriesPath(s) + "index.html"},
+                    {"label", model::VersionLabel(v)},
+                    {"patches", v.patches.size()},
+                    {"patches_text", std::to_string(v.patches.size()) +
+                                         (v.patches.size() == 1 ? " patch" : " patches")},
+                    {"state", model::StateName(v.state)},
+                    {"date", IsoTime(a.messages[v.head].time).substr(0, 10)},
+                    {"author", author.name},
+                    {"author_url", PersonPath(author) + "index.html"}});
+  }
+  view["newest_series"] = rows;
+  view["has_newest_series"] = !rows.empty();
+  view["has_recent"] = false;
   if (!digests.empty()) {
     view["latest"] = DigestSummary(a, digests.back());
     json recent = json::array();
@@ -214,6 +261,7 @@ json HomeView(const model::Archive& a, const std::vector<model::Digest>& digests
       recent.push_back(DigestSummary(a, digests[digests.size() - 1 - i]));
     }
     view["recent"] = recent;
+    view["has_recent"] = !recent.empty();
   }
   return view;
 }

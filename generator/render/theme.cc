@@ -2,9 +2,12 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace listdigest::render {
 namespace {
@@ -58,6 +61,9 @@ data ToData(const nlohmann::json& j) {
       return d;
     }
     case nlohmann::json::value_t::string:
+      // Empty is false, as in every other Mustache: {{#url}}<a href="{{url}}">…{{/url}}
+      // must not make a link to nowhere when there is no URL.
+      if (j.get_ref<const std::string&>().empty()) return data(data::type::bool_false);
       return data(j.get<std::string>());
     case nlohmann::json::value_t::boolean:
       return j.get<bool>() ? data(data::type::bool_true) : data(data::type::bool_false);
@@ -68,10 +74,33 @@ data ToData(const nlohmann::json& j) {
   }
 }
 
+// FNV-1a, 64 bits: enough to tell one set of theme files from another.
+void Hash(std::string_view bytes, uint64_t* h) {
+  for (unsigned char c : bytes) *h = (*h ^ c) * 0x100000001b3ULL;
+}
+
+std::string AssetVersion(const std::map<std::string, std::string>& statics) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const auto& [name, bytes] : statics) {
+    Hash(name, &h);
+    Hash(std::string_view("\0", 1), &h);
+    Hash(std::to_string(bytes.size()), &h);
+    Hash(bytes, &h);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string(hex, 12);
+}
+
 }  // namespace
 
 bool Theme::Load(const std::string& theme_dir, const std::string& override_dir, Theme* theme,
                  std::string* err) {
+  return Load(theme_dir, std::vector<std::string>{override_dir}, theme, err);
+}
+
+bool Theme::Load(const std::string& theme_dir, const std::vector<std::string>& override_dirs,
+                 Theme* theme, std::string* err) {
   Theme t;
   std::error_code ec;
   if (!fs::is_directory(fs::path(theme_dir) / "templates", ec)) {
@@ -80,7 +109,10 @@ bool Theme::Load(const std::string& theme_dir, const std::string& override_dir, 
     return false;
   }
   LoadFolder(theme_dir, &t.templates_, &t.static_files_);
-  if (!override_dir.empty()) LoadFolder(override_dir, &t.templates_, &t.static_files_);
+  for (const std::string& dir : override_dirs) {
+    if (!dir.empty()) LoadFolder(dir, &t.templates_, &t.static_files_);
+  }
+  t.asset_version_ = AssetVersion(t.static_files_);
   if (!t.templates_.count("base")) {
     *err = theme_dir + "/templates/base.mustache: missing; every theme needs a base layout";
     return false;
@@ -91,12 +123,23 @@ bool Theme::Load(const std::string& theme_dir, const std::string& override_dir, 
 
 bool Theme::RenderPage(const std::string& name, const nlohmann::json& view, std::string* out,
                        std::string* err) const {
+  return RenderPage(name, view, nlohmann::json::object(), out, err);
+}
+
+bool Theme::RenderPage(const std::string& name, const nlohmann::json& view,
+                       const nlohmann::json& page_fields, std::string* out,
+                       std::string* err) const {
   auto it = templates_.find(name);
   if (it == templates_.end()) {
     *err = "template " + name + ".mustache not found in the theme";
     return false;
   }
   data d = ToData(view);
+  if (page_fields.is_object()) {
+    for (auto field = page_fields.begin(); field != page_fields.end(); ++field) {
+      d.set(field.key(), ToData(*field));
+    }
+  }
   for (const auto& [partial_name, text] : templates_) {
     if (partial_name[0] == '_') d.set(partial_name, data(text));
   }

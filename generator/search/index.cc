@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "search/term_cache.h"
 #include "search/tokenizer.h"
 
 namespace listdigest::search {
@@ -110,6 +111,40 @@ void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* leng
            [&](std::string_view term, int) { AddHit(terms, term, id, kSeries, 0); });
   if (!d.state.empty()) AddHit(terms, "is:" + d.state, id, kFilter, 0);
 }
+
+// What of a document is tokenized: a term cache knows a document by it.
+model::Hash128 DocumentKey(const Document& d) {
+  model::Hasher h;
+  h.UpdateField(d.title);
+  h.UpdateField(d.body);
+  h.UpdateField(d.author_terms);
+  h.UpdateField(d.series_title);
+  h.UpdateField(d.state);
+  return h.Finish();
+}
+
+// Appends one document's hits of one term, written for document 0 (a term
+// cache's, or a scratch map's), as document `doc`: the same stream
+// IndexDocument would have written.
+void AppendHits(Hits* h, const std::vector<uint32_t>& stream, uint32_t doc) {
+  for (size_t i = 0; i < stream.size();) {
+    const uint32_t field = stream[i++] & 7;
+    h->last = h->stream.size();
+    h->stream.push_back(doc << 3 | field);
+    if (field == kTitle || field == kBody) {
+      const uint32_t tf = stream[i++];
+      h->stream.push_back(tf);
+      if (field == kTitle) {
+        h->stream.insert(h->stream.end(), stream.begin() + static_cast<std::ptrdiff_t>(i),
+                         stream.begin() + static_cast<std::ptrdiff_t>(i + tf));
+        i += tf;
+      }
+    }
+  }
+}
+
+// One document's terms, as TermCache::Add takes them.
+using DocumentTerms = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
 
 // The BM25 term-frequency part, tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl)), times
 // the kind's boost, in kLevels steps of (k1+1)/kLevels.
@@ -269,13 +304,65 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
   const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(docs.size() / 64) + 1));
   std::vector<TermMap> chunks(jobs);
   std::vector<Lengths> lengths(docs.size());
+  TermCache* const cache = options.term_cache;
+  std::vector<model::Hash128> keys_of(cache ? docs.size() : 0);
+  std::vector<DocumentTerms> new_terms(cache ? docs.size() : 0);
+  std::vector<char> is_new(cache ? docs.size() : 0, 0);
   RunParallel(jobs, [&](int chunk) {
     const size_t begin = docs.size() * chunk / jobs, end = docs.size() * (chunk + 1) / jobs;
+    TermMap& terms = chunks[chunk];
+    if (!cache) {
+      for (size_t i = begin; i < end; ++i) {
+        lengths[i].boost = KindBoost(docs[i].kind);
+        IndexDocument(docs[i], static_cast<uint32_t>(i), &terms, &lengths[i]);
+      }
+      return;
+    }
+    // With a cache each document goes through a stream of its own (document
+    // 0), copied into the chunk's: from the cache when it knows the
+    // document, else from tokenizing it into a scratch map.
+    std::vector<Hits*> by_number(cache->terms(), nullptr);
+    TermMap scratch;
     for (size_t i = begin; i < end; ++i) {
+      const auto doc = static_cast<uint32_t>(i);
       lengths[i].boost = KindBoost(docs[i].kind);
-      IndexDocument(docs[i], static_cast<uint32_t>(i), &chunks[chunk], &lengths[i]);
+      keys_of[i] = DocumentKey(docs[i]);
+      const bool known = cache->Find(
+          keys_of[i], &lengths[i].title, &lengths[i].body,
+          [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
+            Hits*& h = by_number[number];
+            if (!h) {
+              auto it = terms.find(term);
+              if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
+              h = &it->second;
+            }
+            AppendHits(h, stream, doc);
+          });
+      if (known) continue;
+      scratch.clear();
+      Lengths own;
+      IndexDocument(docs[i], 0, &scratch, &own);
+      lengths[i].title = own.title;
+      lengths[i].body = own.body;
+      DocumentTerms& mine = new_terms[i];
+      mine.reserve(scratch.size());
+      for (auto& [term, hits] : scratch) {
+        auto it = terms.find(term);
+        if (it == terms.end()) it = terms.emplace(term, Hits{}).first;
+        AppendHits(&it->second, hits.stream, doc);
+        mine.emplace_back(term, std::move(hits.stream));
+      }
+      // Sorted: the cache's records do not depend on the scratch map's order.
+      std::sort(mine.begin(), mine.end());
+      is_new[i] = 1;
     }
   });
+  if (cache) {
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (is_new[i]) cache->Add(keys_of[i], lengths[i].title, lengths[i].body, new_terms[i]);
+    }
+    new_terms = {};
+  }
   Averages averages;
   size_t with_title = 0, with_body = 0;
   for (const Lengths& l : lengths) {

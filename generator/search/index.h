@@ -45,12 +45,18 @@ struct Document {
   std::string snippet;       // shown under the title
 };
 
+class TermCache;
+
 struct IndexOptions {
   std::string list;         // the list's name (list: queries)
   std::string message_url;  // with {message_id}; may be empty
   size_t shard_bytes = 24 * 1024;
   size_t page_docs = 16;
   int jobs = 1;
+  /// search/term_cache.h: documents indexed by an earlier build are not
+  /// tokenized again, and the others are added to it. The files are the
+  /// same with or without it. nullptr: tokenize every document.
+  TermCache* term_cache = nullptr;
 };
 
 /// One file of the index; `path` is relative to site/search/.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <thread>
@@ -15,7 +16,9 @@
 #include "pages/digest_text.h"
 #include "pages/views.h"
 #include "render/theme.h"
+#include "site/cache.h"
 #include "site/context.h"
+#include "site/incremental.h"
 
 namespace listdigest::site {
 namespace {
@@ -77,16 +80,32 @@ pages::SiteInfo InfoOf(const config::Config& c) {
 
 }  // namespace
 
+double PeakMemoryMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024;
+  }
+  return 0;
+}
+
 int ThreadCount(int jobs) {
   if (jobs > 0) return jobs;
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
+std::string ThemeDirOf(const config::Config& config) { return FindTheme(config); }
+
 bool OpenSite(const std::string& config_path, Site* site, std::string* err) {
+  return OpenSite(config_path, {}, site, err);
+}
+
+bool OpenSite(const std::string& config_path, const std::vector<archive::EpochListing>& known,
+              Site* site, std::string* err) {
   Site s;
   if (!config::LoadConfig(config_path, &s.config, err)) return false;
-  if (!archive::Inbox::Open(s.config.archive_path, &s.inbox, err)) {
+  if (!archive::Inbox::Open(s.config.archive_path, known, &s.inbox, err)) {
     *err = s.config.file + ": archive.path: " + *err;
     return false;
   }
@@ -94,11 +113,15 @@ bool OpenSite(const std::string& config_path, Site* site, std::string* err) {
     return false;
   }
   s.theme_dir = FindTheme(s.config);
-  const std::string override_dir = (fs::path(s.config.dir) / "theme").string();
-  if (!render::Theme::Load(s.theme_dir, override_dir, &s.theme, err)) {
+  // The site's content/theme/ overrides the theme's files, and theme_dir
+  // overrides both.
+  const std::vector<std::string> overrides = {(fs::path(s.config.dir) / "theme").string(),
+                                              s.config.theme_dir};
+  if (!render::Theme::Load(s.theme_dir, overrides, &s.theme, err)) {
     *err = s.config.file + ": theme \"" + s.config.theme + "\": " + *err;
     return false;
   }
+  if (!LoadContentPages(s.config.dir, &s.content, err)) return false;
   if (s.config.period != "none") s.ranges = model::PeriodRanges(s.inbox, s.config.period);
   for (const auto& spec : s.config.ranges) {
     model::DigestRange r;
@@ -118,13 +141,22 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   auto step_start = start;
   auto finish_step = [&](const char* name) {
     const auto now = Clock::now();
-    summary->steps.push_back({name, std::chrono::duration<double>(now - step_start).count()});
+    summary->steps.push_back(
+        {name, std::chrono::duration<double>(now - step_start).count(), PeakMemoryMb()});
     step_start = now;
   };
   const int jobs = ThreadCount(options.jobs);
   ProgressReporter progress(options.progress_bar);
-  const model::Archive archive = model::BuildArchive(site.inbox, site.mailmap, jobs, progress);
-  finish_step("read, parse and model");
+  model::BuildTimes times;
+  const model::Archive archive = model::BuildArchive(
+      site.inbox, site.mailmap, jobs, options.quiet ? model::Progress() : model::Progress(progress),
+      options.cache ? options.cache->facts() : nullptr,
+      &times);
+  summary->parsed = times.parsed;
+  summary->cached = times.cached;
+  summary->steps.push_back({"read and parse mail", times.read_parse_seconds, 0});
+  summary->steps.push_back({"model", times.model_seconds, PeakMemoryMb()});
+  step_start = Clock::now();
 
   std::vector<model::Digest> digests(site.ranges.size());
   ParallelFor(site.ranges.size(), jobs,
@@ -133,13 +165,17 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
 
   const pages::SiteInfo info = InfoOf(site.config);
   Output out(site, options.out_dir);
+  OutputState last_state;
+  summary->notices = BeginOutput(site, options, &out, &last_state);
   BuildContext ctx{site, archive, digests, info, jobs, out};
+  ctx.term_cache = options.cache ? options.cache->terms() : nullptr;
   using StepFn = void (*)(BuildContext&);
   static const std::pair<const char*, StepFn> kSteps[] = {
       {"digest pages", WriteDigestPages},
       {"contributor pages", WriteContributorPages},
       {"search index", WriteSearchIndex},
       {"series pages", WriteSeriesPages},
+      {"content pages", WriteContentPages},
       {"sitemap", WriteSitemap},
   };
   for (const auto& [name, run] : kSteps) {
@@ -155,22 +191,25 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   summary->digests = digests.size();
   summary->series = archive.series.size();
   summary->people = archive.people.size();
-  summary->written = out.writer().written();
-  summary->unchanged = out.writer().unchanged();
   summary->diagnostics = archive.diagnostics.size();
   std::map<std::string, size_t> kinds;
   for (const auto& d : archive.diagnostics) ++kinds[mail::DiagnosticKind(d.text)];
   summary->diagnostic_kinds.assign(kinds.begin(), kinds.end());
   std::stable_sort(summary->diagnostic_kinds.begin(), summary->diagnostic_kinds.end(),
                    [](const auto& x, const auto& y) { return x.second > y.second; });
+  if (!FinishOutput(site, options, &out, *summary, &summary->notices, err)) return false;
+  finish_step("manifest and cache");
+  summary->written = out.writer().written();
+  summary->unchanged = out.writer().unchanged();
+  summary->removed = out.writer().removed();
   summary->seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const size_t shown = options.verbose ? archive.diagnostics.size() : 10;
+  const size_t shown = options.quiet ? 0 : options.verbose ? archive.diagnostics.size() : 10;
   for (size_t i = 0; i < archive.diagnostics.size() && i < shown; ++i) {
     const auto& d = archive.diagnostics[i];
     std::fprintf(stderr, "listdigest: commit %s <%s>: %s\n", d.commit.substr(0, 12).c_str(),
                  d.message_id.c_str(), d.text.c_str());
   }
-  if (archive.diagnostics.size() > shown) {
+  if (!options.quiet && archive.diagnostics.size() > shown) {
     std::fprintf(stderr, "listdigest: %zu more diagnostics (--verbose lists them all)\n",
                  archive.diagnostics.size() - shown);
   }

@@ -1,9 +1,62 @@
 #include "site/context.h"
 
 #include <atomic>
+#include <cstring>
 #include <thread>
 
 namespace listdigest::site {
+namespace {
+
+// Feeds a JSON value to `h` without dumping it: a type tag, then the value
+// (strings by their bytes, numbers by their binary value, containers by
+// size and members). Two values hash alike only when they dump alike.
+void HashJson(model::Hasher* h, const nlohmann::json& j) {
+  using Type = nlohmann::json::value_t;
+  auto tag = [h](char t, uint64_t n) {
+    char buf[9];
+    buf[0] = t;
+    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(n >> (8 * i));
+    h->Update(std::string_view(buf, sizeof buf));
+  };
+  switch (j.type()) {
+    case Type::object:
+      tag('o', j.size());
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        h->UpdateField(it.key());
+        HashJson(h, it.value());
+      }
+      return;
+    case Type::array:
+      tag('a', j.size());
+      for (const auto& e : j) HashJson(h, e);
+      return;
+    case Type::string:
+      tag('s', 0);
+      h->UpdateField(j.get_ref<const std::string&>());
+      return;
+    case Type::boolean:
+      tag('b', j.get<bool>() ? 1 : 0);
+      return;
+    case Type::number_integer:
+      tag('i', static_cast<uint64_t>(j.get<int64_t>()));
+      return;
+    case Type::number_unsigned:
+      tag('u', j.get<uint64_t>());
+      return;
+    case Type::number_float: {
+      const double d = j.get<double>();
+      uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof bits);
+      tag('f', bits);
+      return;
+    }
+    default:
+      tag('n', static_cast<uint64_t>(j.type()));
+      return;
+  }
+}
+
+}  // namespace
 
 void Output::Write(const std::string& path, const std::string& bytes) {
   std::string err;
@@ -15,18 +68,55 @@ void Output::Write(const std::string& path, const std::string& bytes) {
 
 void Output::Render(const std::string& path, const std::string& name, const nlohmann::json& view) {
   std::string html, err;
-  if (!site_.theme.RenderPage(name, view, &html, &err)) {
+  const std::string root = view.is_object() ? view.value("root", "") : "";
+  const nlohmann::json fields = PageFields(site_, path, root);
+  // A page is a pure function of its template, view and fields: when they
+  // hash as last time, the file already holds the page.
+  model::Hash128 input;
+  if (salt_ != model::Hash128{}) {
+    model::Hasher h;
+    h.UpdateField(salt_.Hex());
+    h.UpdateField(name);
+    HashJson(&h, view);
+    HashJson(&h, fields);
+    input = h.Finish();
+    if (writer_.KeepIfInputUnchanged(path, input)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pages_.insert(path);
+      return;
+    }
+  }
+  if (!site_.theme.RenderPage(name, view, fields, &html, &err)) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (first_error_.empty()) first_error_ = site_.theme_dir + ": " + err;
     return;
   }
-  Write(path, html);
+  if (!writer_.Write(path, html, &err, input)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (first_error_.empty()) first_error_ = err;
+    return;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   pages_.insert(path);
 }
 
 void Output::WriteJson(const std::string& path, const nlohmann::json& value) {
-  Write(path, DumpJson(value));
+  // Dumping is a pure function of the value: when it hashes as last time,
+  // the file already holds its dump.
+  model::Hash128 input;
+  if (salt_ != model::Hash128{}) {
+    model::Hasher h;
+    h.UpdateField(salt_.Hex());
+    h.UpdateField("json");
+    HashJson(&h, value);
+    input = h.Finish();
+    if (writer_.KeepIfInputUnchanged(path, input)) return;
+  }
+  std::string err;
+  if (!writer_.Write(path, DumpJson(value), &err, input)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (first_error_.empty()) first_error_ = err;
+  }
 }
 
 std::string Output::first_error() const {

@@ -17,6 +17,10 @@
 #include "site/build.h"
 #include "site/writer.h"
 
+namespace listdigest::search {
+class TermCache;
+}  // namespace listdigest::search
+
 namespace listdigest::site {
 
 /// Writes files and renders theme pages; remembers the first error and every
@@ -31,13 +35,22 @@ class Output {
   /// JSON as written to disk: one space indent, invalid UTF-8 replaced.
   void WriteJson(const std::string& path, const nlohmann::json& value);
 
+  /// From now on, Render hashes each page's template, view and page fields
+  /// with `salt` (the generator and the theme's templates) and records the
+  /// hash with the file; a page whose hash is the one the last build
+  /// recorded, in a file still as that build left it, is not rendered
+  /// again (Writer::KeepIfInputUnchanged).
+  void HashPageInputs(const model::Hash128& salt) { salt_ = salt; }
+
   std::string first_error() const;
   std::vector<std::string> pages() const;  // sorted
   const Writer& writer() const { return writer_; }
+  Writer& writer() { return writer_; }
 
  private:
   const Site& site_;
   Writer writer_;
+  model::Hash128 salt_;  // zero: render every page
   mutable std::mutex mutex_;
   std::string first_error_;
   std::set<std::string> pages_;
@@ -50,10 +63,19 @@ struct BuildContext {
   const pages::SiteInfo& info;
   int jobs = 1;
   Output& out;
+  search::TermCache* term_cache = nullptr;  // the build cache's (site/cache.h), or none
 };
 
 /// Runs fn(i) for i in [0, n) on `jobs` threads.
 void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn);
+
+/// The fields a page gets from where it is, added to its view by
+/// Output::Render: `canonical_url` (base_url + path, "" without base_url or
+/// for 404.html), `nav` (Digests, Series, Contributors, then the content
+/// pages by their `nav`; each {name, title, url, current, active}) and
+/// `asset_version` (render::Theme::asset_version). `root` is the page's
+/// path to the site's top.
+nlohmann::json PageFields(const Site& site, const std::string& path, const std::string& root);
 
 /// nlohmann::json dumped the way every .json file of the site is.
 std::string DumpJson(const nlohmann::json& value);
@@ -63,6 +85,7 @@ void WriteDigestPages(BuildContext& ctx);   // digests/, home, 404, feed.xml, st
 void WriteContributorPages(BuildContext& ctx);  // contributors/, one folder per person
 void WriteSearchIndex(BuildContext& ctx);   // search/: index files and the search page
 void WriteSeriesPages(BuildContext& ctx);     // series/: one folder per series, the index
+void WriteContentPages(BuildContext& ctx);  // <name>/ for each content/<name>.md
 void WriteSitemap(BuildContext& ctx);       // sitemap.xml, from every page written before
 
 }  // namespace listdigest::site

@@ -57,7 +57,12 @@ void WriteDigestPages(BuildContext& ctx) {
     ctx.out.Render(dir + "index.html", "digest", pages::DigestPageView(a, d, ctx.info, config.top));
   });
   ctx.out.Render("digests/index.html", "digests", pages::DigestsIndexView(a, ctx.digests, ctx.info));
-  ctx.out.Render("index.html", "home", pages::HomeView(a, ctx.digests, ctx.info));
+  nlohmann::json home = pages::HomeView(a, ctx.digests, ctx.info);
+  if (const ContentPage* intro = HomeIntroduction(ctx.site.content)) {
+    home["intro_html"] = intro->html;
+    if (!intro->description.empty()) home["description"] = intro->description;
+  }
+  ctx.out.Render("index.html", "home", home);
   // Served for any missing path, so its links cannot be relative: they go
   // from the site's root as base_url names it.
   std::string root = "/";

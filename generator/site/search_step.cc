@@ -159,6 +159,7 @@ void WriteSearchIndex(BuildContext& ctx) {
   options.list = ctx.info.list;
   options.message_url = ctx.info.message_url;
   options.jobs = ctx.jobs;
+  options.term_cache = ctx.term_cache;
   const std::vector<search::IndexFile> files = search::BuildIndex(std::move(docs), options);
   ParallelFor(files.size(), ctx.jobs,
               [&](size_t i) { ctx.out.Write("search/" + files[i].path, files[i].bytes); });

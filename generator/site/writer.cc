@@ -14,29 +14,113 @@
 namespace listdigest::site {
 namespace fs = std::filesystem;
 
-bool Writer::Write(const std::string& relative, const std::string& bytes, std::string* err) {
-  bool safe = !relative.empty() && relative.find('\0') == std::string::npos;
-  for (size_t pos = 0; safe && pos <= relative.size();) {
-    const size_t slash = std::min(relative.find('/', pos), relative.size());
-    const std::string part = relative.substr(pos, slash - pos);
-    safe = !part.empty() && part != "." && part != "..";
-    pos = slash + 1;
+namespace {
+
+bool ReadFile(const fs::path& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  *out = std::move(s).str();
+  return !in.bad();
+}
+
+}  // namespace
+
+Writer::~Writer() {
+  if (pending_fd_ >= 0) ::close(pending_fd_);
+}
+
+void Writer::Begin(Manifest previous, std::set<std::string> pending, const OutputState* state) {
+  previous_ = std::move(previous);
+  pending_ = std::move(pending);
+  state_ = state;
+  // Temporary files of a build that was killed: the folder is ours, and so
+  // is a probe file of CheckWritable (".listdigest-probe-<pid>").
+  std::error_code ec;
+  fs::remove_all(fs::path(out_dir_) / kTempDirName, ec);
+  for (const auto& entry : fs::directory_iterator(out_dir_, ec)) {
+    if (entry.path().filename().string().rfind(".listdigest-probe-", 0) == 0) {
+      fs::remove(entry.path(), ec);
+    }
   }
-  if (!safe) {
+}
+
+void Writer::Record(const std::string& relative, const ManifestEntry& entry,
+                    const FileState& file) {
+  manifest_[relative] = entry;
+  files_[relative] = file;
+}
+
+bool Writer::KeepIfInputUnchanged(const std::string& relative, const model::Hash128& input) {
+  if (!state_ || input == model::Hash128{}) return false;
+  const auto file = state_->files.find(relative);
+  const auto entry = previous_.find(relative);
+  if (file == state_->files.end() || entry == previous_.end() || file->second.input != input ||
+      file->second.size != entry->second.size) {
+    return false;
+  }
+  uint64_t size = 0;
+  int64_t mtime = 0;
+  if (!StatFile((fs::path(out_dir_) / relative).string(), &size, &mtime) ||
+      size != file->second.size || mtime != file->second.mtime_ns) {
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Record(relative, entry->second, file->second);
+  ++unchanged_;
+  return true;
+}
+
+bool Writer::Write(const std::string& relative, const std::string& bytes, std::string* err,
+                   const model::Hash128& input) {
+  if (!IsSafeOutputPath(relative)) {
     *err = "refusing to write outside the output folder: " + relative;
     return false;
   }
   const fs::path path = fs::path(out_dir_) / relative;
-  std::error_code ec;
+  const ManifestEntry entry{model::HashBytes(bytes), bytes.size()};
+  FileState file{bytes.size(), 0, input};
+  // Unchanged since the last build: the manifest has the same hash and the
+  // file the size and mtime that build left (so nobody touched it since);
+  // else read it and compare.
+  if (state_) {
+    const auto old = previous_.find(relative);
+    const auto was = state_->files.find(relative);
+    if (old != previous_.end() && was != state_->files.end() && old->second == entry &&
+        was->second.size == entry.size && StatFile(path.string(), &file.size, &file.mtime_ns) &&
+        file.size == entry.size && file.mtime_ns == was->second.mtime_ns) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Record(relative, entry, file);
+      ++unchanged_;
+      return true;
+    }
+  }
   {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::ostringstream old;
-      old << in.rdbuf();
-      if (old.str() == bytes) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++unchanged_;
-        return true;
+    std::string old;
+    if (ReadFile(path, &old) && old == bytes && StatFile(path.string(), &file.size, &file.mtime_ns)) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Record(relative, entry, file);
+      ++unchanged_;
+      return true;
+    }
+  }
+  std::error_code ec;
+  // A file the manifest does not know yet goes on the pending list before
+  // it exists, so that a build killed from here on still knows it is ours.
+  if (!previous_.count(relative)) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!pending_.count(relative) && journaled_.insert(relative).second) {
+      if (pending_fd_ < 0) {
+        pending_fd_ = ::open((fs::path(out_dir_) / kPendingName).c_str(),
+                             O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      }
+      const std::string line = relative + "\n";
+      if (pending_fd_ < 0 ||
+          ::write(pending_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        *err = (fs::path(out_dir_) / kPendingName).string() +
+               ": cannot write (disk full or no permission?)";
+        return false;
       }
     }
   }
@@ -45,11 +129,14 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
     *err = path.parent_path().string() + ": cannot create folder: " + ec.message();
     return false;
   }
-  const fs::path tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  const fs::path temp_dir = fs::path(out_dir_) / kTempDirName;
+  fs::create_directories(temp_dir, ec);
+  const fs::path tmp = temp_dir / std::to_string(temp_counter_++);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.good()) {
+    out.close();
+    if (!out) {
       *err = tmp.string() + ": cannot write (disk full or no permission?)";
       fs::remove(tmp, ec);
       return false;
@@ -58,10 +145,58 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   fs::rename(tmp, path, ec);
   if (ec) {
     *err = path.string() + ": cannot replace: " + ec.message();
+    fs::remove(tmp, ec);
     return false;
   }
+  StatFile(path.string(), &file.size, &file.mtime_ns);
   std::lock_guard<std::mutex> lock(mutex_);
+  Record(relative, entry, file);
   ++written_;
+  return true;
+}
+
+bool Writer::Finish(OutputState* state, std::string* err) {
+  // Ours and not written now: listed by the last complete build or by a
+  // build that was interrupted since.
+  std::set<std::string> stale;
+  for (const auto& [path, entry] : previous_) {
+    if (!manifest_.count(path)) stale.insert(path);
+  }
+  for (const auto& path : pending_) {
+    if (!manifest_.count(path)) stale.insert(path);
+  }
+  std::set<fs::path> folders;
+  std::error_code ec;
+  for (const auto& relative : stale) {
+    const fs::path path = fs::path(out_dir_) / relative;
+    if (fs::is_regular_file(fs::symlink_status(path, ec)) || fs::is_symlink(path, ec)) {
+      if (fs::remove(path, ec)) ++removed_;
+      if (ec) {
+        *err = path.string() + ": cannot remove: " + ec.message();
+        return false;
+      }
+    }
+    for (fs::path p = fs::path(relative).parent_path(); !p.empty(); p = p.parent_path()) {
+      folders.insert(p);
+    }
+  }
+  // Deepest first, and only when empty: a folder holding anything else
+  // (someone's own file) stays.
+  for (auto it = folders.rbegin(); it != folders.rend(); ++it) {
+    const fs::path path = fs::path(out_dir_) / *it;
+    if (fs::is_directory(path, ec) && fs::is_empty(path, ec)) fs::remove(path, ec);
+  }
+  // The new manifest goes in last: until then the old one and the pending
+  // list name every file that may still be there.
+  if (!WriteManifest(out_dir_, manifest_, err)) return false;
+  if (pending_fd_ >= 0) {
+    ::close(pending_fd_);
+    pending_fd_ = -1;
+  }
+  fs::remove(fs::path(out_dir_) / kPendingName, ec);
+  fs::remove_all(fs::path(out_dir_) / kTempDirName, ec);
+  state->files = files_;
+  state->manifest = ManifestHash(manifest_);
   return true;
 }
 
@@ -76,6 +211,18 @@ bool Writer::CheckWritable(std::string* err) const {
   if (ec) {
     *err = out_dir_ + ": cannot create the output folder (" + ec.message() +
            "); choose another --out or create it yourself";
+    return false;
+  }
+  // A file without a name (O_TMPFILE) cannot be left behind by a build that
+  // is killed right now; a named probe only where the file system has none.
+  const int unnamed = ::open(out_dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (unnamed >= 0) {
+    ::close(unnamed);
+    return true;
+  }
+  if (errno == EACCES || errno == EROFS || errno == EPERM || errno == ENOSPC || errno == EDQUOT) {
+    *err = out_dir_ + ": the output folder is not writable (" + std::strerror(errno) +
+           "); choose another --out or make it writable";
     return false;
   }
   const std::string probe = (dir / (".listdigest-probe-" + std::to_string(::getpid()))).string();

@@ -1,21 +1,50 @@
 // The only code that touches the output folder. Files are written to a
 // temporary name and renamed, and a file whose bytes did not change is left
-// alone (same mtime), so publishing uploads only what changed.
+// alone (same mtime), so publishing uploads only what changed. Files that
+// the previous build wrote and this one did not are removed at the end,
+// and only those (site/manifest.h).
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
+
+#include "model/content_hash.h"
+#include "site/manifest.h"
 
 namespace listdigest::site {
 
 class Writer {
  public:
   explicit Writer(std::string out_dir) : out_dir_(std::move(out_dir)) {}
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  /// Starts a build, with the output folder locked. `previous`: the files
+  /// the folder's manifest and pending list name (the files this build may
+  /// remove). `state`: the folder's state after the last build, from the
+  /// cache, or nullptr (then every existing file is read to compare it).
+  void Begin(Manifest previous, std::set<std::string> pending, const OutputState* state);
 
   /// Writes `bytes` to `relative` (a path below the output folder, "/"
-  /// separated, never ".." or absolute). Thread-safe.
-  bool Write(const std::string& relative, const std::string& bytes, std::string* err);
+  /// separated, never ".." or absolute). `input`: the hash of what the bytes
+  /// were made from, for KeepIfInputUnchanged; zero when none. Thread-safe.
+  bool Write(const std::string& relative, const std::string& bytes, std::string* err,
+             const model::Hash128& input = {});
+
+  /// When the last build wrote `relative` from the same non-zero `input` and
+  /// the file is as it left it (size and mtime), counts it as unchanged and
+  /// returns true: its bytes need not be made again. Thread-safe.
+  bool KeepIfInputUnchanged(const std::string& relative, const model::Hash128& input);
+
+  /// After the last Write: removes the previous build's files (and those
+  /// of interrupted builds) that were not written this time, and the folders
+  /// this left empty; replaces the manifest; fills `state->files` and
+  /// `state->manifest`. On failure sets `err`.
+  bool Finish(OutputState* state, std::string* err);
 
   /// Checks, before anything is built, that the output folder can be made
   /// and written: creates it when missing, then creates and removes one
@@ -25,13 +54,26 @@ class Writer {
 
   size_t written() const { return written_; }
   size_t unchanged() const { return unchanged_; }
+  size_t removed() const { return removed_; }
   const std::string& out_dir() const { return out_dir_; }
 
  private:
+  // Records a file of this build (under mutex_).
+  void Record(const std::string& relative, const ManifestEntry& entry, const FileState& file);
+
   std::string out_dir_;
+  Manifest previous_;
+  std::set<std::string> pending_;       // named by the pending list when Begin ran
+  const OutputState* state_ = nullptr;  // owned by the caller; outlives the build
   std::mutex mutex_;
+  Manifest manifest_;                   // this build's files
+  std::map<std::string, FileState> files_;
+  std::set<std::string> journaled_;     // added to the pending list by this build
+  int pending_fd_ = -1;
+  std::atomic<size_t> temp_counter_{0};
   size_t written_ = 0;
   size_t unchanged_ = 0;
+  size_t removed_ = 0;
 };
 
 }  // namespace listdigest::site

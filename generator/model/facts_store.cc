@@ -1,0 +1,201 @@
+#include "model/facts_store.h"
+
+#include <cstring>
+
+#include "model/content_hash.h"
+#include "model/facts_io.h"
+
+namespace listdigest::model {
+namespace {
+
+constexpr char kMagic[] = "LDFACTS\n";
+constexpr uint32_t kStoreFormat = 1;
+constexpr size_t kKeyBytes = 20;
+
+void PutU32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutU64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Bounds-checked reading of the file's fixed parts.
+struct Reader {
+  std::string_view in;
+  size_t pos = 0;
+  bool U64(uint64_t* v, int bytes = 8) {
+    if (in.size() - pos < static_cast<size_t>(bytes)) return false;
+    uint64_t r = 0;
+    for (int i = bytes - 1; i >= 0; --i) r = (r << 8) | static_cast<unsigned char>(in[pos + i]);
+    pos += bytes;
+    *v = r;
+    return true;
+  }
+  bool Varint(uint64_t* v) {
+    uint64_t r = 0;
+    for (int shift = 0; shift < 64 && pos < in.size(); shift += 7) {
+      const auto byte = static_cast<unsigned char>(in[pos++]);
+      r |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) {
+        *v = r;
+        return true;
+      }
+    }
+    return false;
+  }
+};
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool FactsStore::ParseKey(const std::string& hex, Key* key) {
+  if (hex.size() != 2 * kKeyBytes) return false;
+  unsigned char raw[kKeyBytes];
+  for (size_t i = 0; i < kKeyBytes; ++i) {
+    const int hi = HexDigit(hex[2 * i]), lo = HexDigit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    raw[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  std::memcpy(&key->a, raw, 8);
+  std::memcpy(&key->b, raw + 8, 8);
+  std::memcpy(&key->c, raw + 16, 4);
+  return true;
+}
+
+bool FactsStore::Parse(std::string bytes, const std::string& identity, std::string* why) {
+  index_.clear();
+  used_.reset();
+  old_count_ = 0;
+  data_.clear();
+  const size_t magic = sizeof kMagic - 1;
+  if (bytes.size() < magic + 8 + 16 || bytes.compare(0, magic, kMagic) != 0) {
+    *why = "not a listdigest facts file";
+    return false;
+  }
+  const std::string_view body(bytes.data(), bytes.size() - 16);
+  Reader tail{bytes, body.size()};
+  Hash128 stored;
+  tail.U64(&stored.lo);
+  tail.U64(&stored.hi);
+  if (HashBytes(body) != stored) {
+    *why = "corrupt (checksum mismatch)";
+    return false;
+  }
+  Reader r{body, magic};
+  uint64_t store_format = 0, facts_format = 0, identity_size = 0, count = 0;
+  r.U64(&store_format, 4);
+  r.U64(&facts_format, 4);
+  if (store_format != kStoreFormat || facts_format != static_cast<uint64_t>(kFactsFormat)) {
+    *why = "from another cache format";
+    return false;
+  }
+  if (!r.Varint(&identity_size) || identity_size > body.size() - r.pos ||
+      body.substr(r.pos, identity_size) != identity) {
+    *why = "from another listdigest build";
+    return false;
+  }
+  r.pos += identity_size;
+  if (!r.U64(&count) || count > body.size() / (kKeyBytes + 1)) {
+    *why = "corrupt (record count)";
+    return false;
+  }
+  index_.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    const size_t record = r.pos;
+    uint64_t size = 0;
+    if (body.size() - r.pos < kKeyBytes) break;
+    r.pos += kKeyBytes;
+    if (!r.Varint(&size) || size > body.size() - r.pos) break;
+    Key key;
+    std::memcpy(&key.a, body.data() + record, 8);
+    std::memcpy(&key.b, body.data() + record + 8, 8);
+    std::memcpy(&key.c, body.data() + record + 16, 4);
+    index_.emplace(key, Span{record, r.pos, static_cast<size_t>(size), false, old_count_++});
+    r.pos += size;
+  }
+  if (old_count_ != count || r.pos != body.size()) {
+    index_.clear();
+    old_count_ = 0;
+    *why = "corrupt (records)";
+    return false;
+  }
+  used_ = std::make_unique<std::atomic<bool>[]>(old_count_);
+  data_ = std::move(bytes);
+  return true;
+}
+
+bool FactsStore::Find(const std::string& blob, MessageFacts* facts) const {
+  Key key;
+  if (!ParseKey(blob, &key)) return false;
+  const auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  const Span& s = it->second;
+  const std::string& from = s.added ? added_ : data_;
+  if (!DecodeFacts(std::string_view(from).substr(s.payload, s.size), facts)) return false;
+  if (!s.added) used_[s.index].store(true, std::memory_order_relaxed);
+  return true;
+}
+
+void FactsStore::Add(const std::string& blob, const MessageFacts& facts) {
+  Key key;
+  if (!ParseKey(blob, &key) || index_.count(key)) return;
+  std::string payload;
+  EncodeFacts(facts, &payload);
+  const size_t record = added_.size();
+  added_.append(reinterpret_cast<const char*>(&key.a), 8);
+  added_.append(reinterpret_cast<const char*>(&key.b), 8);
+  added_.append(reinterpret_cast<const char*>(&key.c), 4);
+  PutVarint(&added_, payload.size());
+  const size_t at = added_.size();
+  added_ += payload;
+  index_.emplace(key, Span{record, at, payload.size(), true, new_count_++});
+}
+
+bool FactsStore::Changed() const {
+  if (new_count_ > 0) return true;
+  for (size_t i = 0; i < old_count_; ++i) {
+    if (!used_[i].load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+std::string FactsStore::Serialize(const std::string& identity) const {
+  std::string out(kMagic, sizeof kMagic - 1);
+  PutU32(&out, kStoreFormat);
+  PutU32(&out, static_cast<uint32_t>(kFactsFormat));
+  PutVarint(&out, identity.size());
+  out += identity;
+  size_t kept = 0;
+  for (size_t i = 0; i < old_count_; ++i) kept += used_[i].load(std::memory_order_relaxed);
+  PutU64(&out, kept + new_count_);
+  // Loaded records in file order, then added ones in the order they came:
+  // the same builds give the same file.
+  std::vector<const Span*> old(old_count_, nullptr);
+  for (const auto& [key, span] : index_) {
+    if (!span.added) old[span.index] = &span;
+  }
+  for (const Span* s : old) {
+    if (!used_[s->index].load(std::memory_order_relaxed)) continue;
+    out.append(data_, s->record, s->payload + s->size - s->record);
+  }
+  out += added_;
+  const Hash128 h = HashBytes(out);
+  PutU64(&out, h.lo);
+  PutU64(&out, h.hi);
+  return out;
+}
+
+}  // namespace listdigest::model

@@ -1,0 +1,80 @@
+// The build cache's store of message facts: one file mapping a message
+// blob's id to its MessageFacts (model/facts_io.h), so a later build reads
+// and parses only the messages it has not seen. Facts depend only on a
+// blob's bytes (and on the generator), so a record is valid whatever
+// commit, epoch or position holds the blob, also after a history rewrite.
+//
+// File layout (all integers little-endian; format 1):
+//   "LDFACTS\n"                     8 bytes
+//   u32 store format (1), u32 kFactsFormat
+//   varint length + bytes           the generator's identity (site/cache.h)
+//   u64 record count
+//   records: 20 bytes (the blob id), varint length, EncodeFacts bytes
+//   16 bytes                        Hash128 of everything before it
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "model/archive.h"
+
+namespace listdigest::model {
+
+class FactsStore : public FactsCache {
+ public:
+  FactsStore() = default;
+  FactsStore(const FactsStore&) = delete;
+  FactsStore& operator=(const FactsStore&) = delete;
+
+  /// Takes the bytes of a file that Serialize wrote with the same
+  /// `identity`. When they are cut, corrupt or from another identity or
+  /// format, returns false with `why` set to a few words ("corrupt", "from
+  /// another listdigest build"), and the store stays empty and usable.
+  bool Parse(std::string bytes, const std::string& identity, std::string* why);
+
+  /// Thread-safe with other Find calls. Decodes the blob's record; a record
+  /// that does not decode is treated as absent (its message is parsed again).
+  bool Find(const std::string& blob, MessageFacts* facts) const override;
+  /// Not thread-safe. A blob already stored is left as it is.
+  void Add(const std::string& blob, const MessageFacts& facts) override;
+
+  /// Whether Serialize would give other bytes than Parse took: a record was
+  /// added, or one was not found by this build.
+  bool Changed() const;
+  /// The file: the records found or added since Parse, those of messages
+  /// that left the archive dropped. `identity` as for Parse.
+  std::string Serialize(const std::string& identity) const;
+
+  size_t loaded() const { return old_count_; }
+  size_t added() const { return new_count_; }
+
+ private:
+  struct Key {
+    uint64_t a = 0, b = 0;
+    uint32_t c = 0;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return k.a ^ (k.b * 0x9e3779b97f4a7c15ull) ^ k.c; }
+  };
+  struct Span {
+    size_t record = 0;  // offset of the record (its key) in data_ or added_
+    size_t payload = 0;
+    size_t size = 0;
+    bool added = false;
+    size_t index = 0;   // for `used_`
+  };
+  static bool ParseKey(const std::string& hex, Key* key);
+
+  std::string data_;    // the file as parsed
+  std::string added_;   // records added since, in the file's record form
+  std::unordered_map<Key, Span, KeyHash> index_;
+  std::unique_ptr<std::atomic<bool>[]> used_;  // per loaded record: found by this build
+  size_t old_count_ = 0;
+  size_t new_count_ = 0;
+};
+
+}  // namespace listdigest::model

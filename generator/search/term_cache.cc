@@ -1,0 +1,258 @@
+#include "search/term_cache.h"
+
+#include <cstring>
+
+namespace listdigest::search {
+namespace {
+
+constexpr char kMagic[] = "LDTERMS\n";
+constexpr uint32_t kFormat = 1;
+constexpr size_t kKeyBytes = 16;
+constexpr int kFields = 5;  // as search/index.cc: t b a r f
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutKey(std::string* out, const model::Hash128& k) {
+  for (uint64_t v : {k.lo, k.hi}) {
+    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  }
+}
+
+struct Reader {
+  std::string_view in;
+  size_t pos = 0;
+  bool ok = true;
+
+  uint64_t Varint() {
+    uint64_t r = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= in.size()) break;
+      const auto byte = static_cast<unsigned char>(in[pos++]);
+      r |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return r;
+    }
+    ok = false;
+    return 0;
+  }
+  // A count of items each at least one byte long: never more than what is left.
+  size_t Count() {
+    const uint64_t n = Varint();
+    if (n > in.size() - pos) ok = false;
+    return ok ? static_cast<size_t>(n) : 0;
+  }
+  uint64_t Fixed(int bytes) {
+    if (in.size() - pos < static_cast<size_t>(bytes)) {
+      ok = false;
+      return 0;
+    }
+    uint64_t r = 0;
+    for (int i = bytes - 1; i >= 0; --i) r = (r << 8) | static_cast<unsigned char>(in[pos + i]);
+    pos += static_cast<size_t>(bytes);
+    return r;
+  }
+  model::Hash128 Key() {
+    model::Hash128 k;
+    k.lo = Fixed(8);
+    k.hi = Fixed(8);
+    return k;
+  }
+};
+
+// Whether `stream` is one document's hits of one term as BuildIndex writes
+// them: headers (the field) each followed, for t and b, by a term frequency
+// and, for t, that many positions.
+bool WellFormed(const std::vector<uint32_t>& s) {
+  for (size_t i = 0; i < s.size();) {
+    const uint32_t field = s[i++];
+    if (field >= kFields) return false;
+    if (field <= 1) {
+      if (i >= s.size()) return false;
+      const uint32_t tf = s[i++];
+      if (field == 0) {
+        if (tf > s.size() - i) return false;
+        i += tf;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool TermCache::Parse(std::string file, const std::string& identity, std::string* why) {
+  records_.clear();
+  dictionary_.clear();
+  parsed_ = parsed_terms_ = 0;
+  // Parsed in place: the dictionary's views point into data_.
+  data_ = std::move(file);
+  const std::string& bytes = data_;
+  const size_t magic = sizeof kMagic - 1;
+  if (bytes.size() < magic + kKeyBytes || bytes.compare(0, magic, kMagic) != 0) {
+    *why = "not a listdigest terms file";
+    return false;
+  }
+  const std::string_view body(bytes.data(), bytes.size() - kKeyBytes);
+  Reader tail{std::string_view(bytes).substr(body.size())};
+  if (model::HashBytes(body) != tail.Key()) {
+    *why = "corrupt (terms.bin)";
+    return false;
+  }
+  Reader r{body, magic};
+  if (r.Fixed(4) != kFormat) {
+    *why = "from another cache format";
+    return false;
+  }
+  const size_t identity_size = r.Count();
+  if (!r.ok || body.substr(r.pos, identity_size) != identity) {
+    *why = "from another listdigest build";
+    return false;
+  }
+  r.pos += identity_size;
+  std::vector<std::string_view> dictionary;
+  const size_t terms = r.Count();
+  dictionary.reserve(terms);
+  for (size_t i = 0; i < terms && r.ok; ++i) {
+    const size_t n = r.Count();
+    dictionary.emplace_back(bytes.data() + r.pos, n);
+    r.pos += n;
+  }
+  std::unordered_map<model::Hash128, Record, KeyHash> records;
+  const size_t docs = r.Count();
+  records.reserve(docs);
+  for (size_t i = 0; i < docs && r.ok; ++i) {
+    const size_t start = r.pos;
+    const model::Hash128 key = r.Key();
+    r.Varint();
+    r.Varint();
+    const size_t entries = r.Count();
+    for (size_t e = 0; e < entries && r.ok; ++e) {
+      r.Varint();
+      const size_t n = r.Count();
+      for (size_t k = 0; k < n && r.ok; ++k) r.Varint();
+    }
+    records[key] = Record{start, r.pos - start, false, i};
+  }
+  if (!r.ok || r.pos != body.size() || records.size() != docs) {
+    *why = "corrupt (terms.bin)";
+    return false;
+  }
+  dictionary_ = std::move(dictionary);
+  records_ = std::move(records);
+  parsed_ = docs;
+  parsed_terms_ = dictionary_.size();
+  used_ = std::make_unique<std::atomic<bool>[]>(parsed_);
+  return true;
+}
+
+bool TermCache::Find(
+    const model::Hash128& key, uint32_t* title, uint32_t* body,
+    const std::function<void(uint32_t, std::string_view, const std::vector<uint32_t>&)>& hit)
+    const {
+  const auto it = records_.find(key);
+  if (it == records_.end()) return false;
+  const Record& rec = it->second;
+  Reader r{std::string_view(rec.added ? added_ : data_).substr(rec.offset, rec.size), kKeyBytes};
+  const uint64_t t = r.Varint(), b = r.Varint();
+  // Decoded and checked whole before any hit is reported: a document is
+  // replayed entirely or not at all.
+  thread_local std::vector<std::pair<uint32_t, std::vector<uint32_t>>> entries;
+  const size_t n = r.Count();
+  if (entries.size() < n) entries.resize(n);
+  for (size_t e = 0; e < n && r.ok; ++e) {
+    const uint64_t term = r.Varint();
+    if (term >= dictionary_.size()) return false;
+    entries[e].first = static_cast<uint32_t>(term);
+    auto& stream = entries[e].second;
+    stream.resize(r.Count());
+    for (uint32_t& v : stream) {
+      const uint64_t value = r.Varint();
+      if (value > UINT32_MAX) return false;
+      v = static_cast<uint32_t>(value);
+    }
+    if (!WellFormed(stream)) return false;
+  }
+  if (!r.ok || r.pos != rec.size || t > UINT32_MAX || b > UINT32_MAX) return false;
+  *title = static_cast<uint32_t>(t);
+  *body = static_cast<uint32_t>(b);
+  for (size_t e = 0; e < n; ++e) hit(entries[e].first, dictionary_[entries[e].first], entries[e].second);
+  if (!rec.added) used_[rec.index].store(true, std::memory_order_relaxed);
+  return true;
+}
+
+uint32_t TermCache::TermNumber(const std::string& term) {
+  if (term_numbers_.empty() && !dictionary_.empty()) {
+    term_numbers_.reserve(dictionary_.size());
+    for (size_t i = 0; i < dictionary_.size(); ++i) {
+      term_numbers_.emplace(dictionary_[i], static_cast<uint32_t>(i));
+    }
+  }
+  const auto it = term_numbers_.find(term);
+  if (it != term_numbers_.end()) return it->second;
+  new_terms_.push_back(term);
+  const auto number = static_cast<uint32_t>(dictionary_.size());
+  dictionary_.push_back(new_terms_.back());
+  term_numbers_.emplace(new_terms_.back(), number);
+  return number;
+}
+
+void TermCache::Add(const model::Hash128& key, uint32_t title, uint32_t body,
+                    const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries) {
+  if (records_.count(key)) return;
+  const size_t start = added_.size();
+  PutKey(&added_, key);
+  PutVarint(&added_, title);
+  PutVarint(&added_, body);
+  PutVarint(&added_, entries.size());
+  for (const auto& [term, stream] : entries) {
+    PutVarint(&added_, TermNumber(term));
+    PutVarint(&added_, stream.size());
+    for (uint32_t v : stream) PutVarint(&added_, v);
+  }
+  records_[key] = Record{start, added_.size() - start, true, added_count_++};
+}
+
+bool TermCache::Changed() const {
+  if (added_count_ > 0) return true;
+  for (size_t i = 0; i < parsed_; ++i) {
+    if (!used_[i].load(std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+std::string TermCache::Serialize(const std::string& identity) const {
+  std::string out(kMagic, sizeof kMagic - 1);
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(kFormat >> (8 * i)));
+  PutVarint(&out, identity.size());
+  out += identity;
+  // The dictionary is kept whole (term numbers stay valid); terms of
+  // documents that left the archive stay with it, which costs a few bytes.
+  PutVarint(&out, dictionary_.size());
+  for (const std::string_view term : dictionary_) {
+    PutVarint(&out, term.size());
+    out += term;
+  }
+  std::vector<const Record*> parsed(parsed_, nullptr);
+  size_t kept = added_count_;
+  for (const auto& [key, rec] : records_) {
+    if (!rec.added && used_[rec.index].load(std::memory_order_relaxed)) {
+      parsed[rec.index] = &rec;
+      ++kept;
+    }
+  }
+  PutVarint(&out, kept);
+  for (const Record* rec : parsed) {
+    if (rec) out.append(data_, rec->offset, rec->size);
+  }
+  out += added_;
+  const model::Hash128 h = model::HashBytes(out);
+  PutKey(&out, h);
+  return out;
+}
+
+}  // namespace listdigest::search

@@ -1,0 +1,86 @@
+// The terms of the documents an earlier build indexed, so that BuildIndex
+// tokenizes only documents it has not seen (site/cache.h keeps this between
+// builds as terms.bin). A document is known by a hash of the text that is
+// tokenized (title, body, author terms, series title, state); what it
+// yields is a function of that text alone, so a record is valid for the
+// document whatever its number or neighbours.
+//
+// File layout (integers as LEB128 varints unless said otherwise; format 1):
+//   "LDTERMS\n", u32 format, varint length + the generator's identity
+//   varint count, then each term: varint length + bytes (the dictionary)
+//   varint count, then each document: 16 bytes (its key), varint title
+//     length, varint body length, varint entry count, then each entry:
+//     varint term number, varint count, that many varints (the term's hits
+//     in the document: BuildIndex's stream, with document number 0)
+//   16 bytes: Hash128 of everything before
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/content_hash.h"
+
+namespace listdigest::search {
+
+class TermCache {
+ public:
+  TermCache() = default;
+  TermCache(const TermCache&) = delete;
+  TermCache& operator=(const TermCache&) = delete;
+
+  /// Takes a file Serialize wrote with the same `identity`; false, with
+  /// `why`, when it is cut, corrupt or from another identity (the cache then
+  /// stays empty and usable).
+  bool Parse(std::string file, const std::string& identity, std::string* why);
+
+  /// Calls `hit(term number, term, stream)` for every term of the document
+  /// with `key` and sets its lengths; false when the document is unknown (or
+  /// its record does not decode). Thread-safe with other Find calls.
+  bool Find(const model::Hash128& key, uint32_t* title, uint32_t* body,
+            const std::function<void(uint32_t, std::string_view, const std::vector<uint32_t>&)>&
+                hit) const;
+  /// Terms in the dictionary: term numbers given to Find's callback are
+  /// below this.
+  size_t terms() const { return dictionary_.size(); }
+
+  /// A document indexed now: its terms and streams. Not thread-safe.
+  void Add(const model::Hash128& key, uint32_t title, uint32_t body,
+           const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries);
+
+  /// Whether Serialize would write other bytes than Parse took.
+  bool Changed() const;
+  /// The documents found or added since Parse (others are dropped).
+  std::string Serialize(const std::string& identity) const;
+
+ private:
+  struct Record {
+    size_t offset = 0;  // of its key, in data_ (parsed) or added_
+    size_t size = 0;    // key included
+    bool added = false;
+    size_t index = 0;   // for used_
+  };
+  struct KeyHash {
+    size_t operator()(const model::Hash128& k) const { return k.lo ^ (k.hi * 0x9e3779b97f4a7c15ull); }
+  };
+  uint32_t TermNumber(const std::string& term);
+
+  std::string data_;
+  std::string added_;
+  std::vector<std::string_view> dictionary_;  // into data_, or into new_terms_
+  std::deque<std::string> new_terms_;
+  std::unordered_map<std::string_view, uint32_t> term_numbers_;  // filled on the first Add
+  std::unordered_map<model::Hash128, Record, KeyHash> records_;
+  std::unique_ptr<std::atomic<bool>[]> used_;
+  size_t parsed_ = 0;
+  size_t parsed_terms_ = 0;
+  size_t added_count_ = 0;
+};
+
+}  // namespace listdigest::search

@@ -1,0 +1,317 @@
+#include "site/cache.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "model/content_hash.h"
+#include "model/facts_io.h"
+
+namespace listdigest::site {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCommitsMagic[] = "LDCOMMIT";
+constexpr uint32_t kCommitsFormat = 1;
+
+bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  *out = std::move(s).str();
+  return !in.bad();
+}
+
+// A temporary file beside `path`, then a rename: a reader (or a build that
+// was killed halfway) sees the old file or the new one.
+bool WriteAtomically(const std::string& path, const std::string& bytes, std::string* err) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      *err = tmp + ": cannot write (disk full or no permission?)";
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    *err = path + ": cannot replace: " + ec.message();
+    fs::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+class Out {
+ public:
+  void U8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void U64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  void Str(const std::string& v) {
+    U64(v.size());
+    s_ += v;
+  }
+  std::string Finish() {
+    const model::Hash128 h = model::HashBytes(s_);
+    U64(h.lo);
+    U64(h.hi);
+    return std::move(s_);
+  }
+  std::string s_;
+};
+
+class In {
+ public:
+  explicit In(std::string_view s) : s_(s) {}
+  bool U8(uint8_t* v) {
+    if (pos_ >= s_.size()) return ok_ = false;
+    *v = static_cast<uint8_t>(s_[pos_++]);
+    return true;
+  }
+  bool U64(uint64_t* v, int bytes = 8) {
+    if (s_.size() - pos_ < static_cast<size_t>(bytes)) return ok_ = false;
+    uint64_t r = 0;
+    for (int i = bytes - 1; i >= 0; --i) r = (r << 8) | static_cast<unsigned char>(s_[pos_ + i]);
+    pos_ += static_cast<size_t>(bytes);
+    *v = r;
+    return true;
+  }
+  bool Str(std::string* v) {
+    uint64_t n = 0;
+    if (!U64(&n) || n > s_.size() - pos_) return ok_ = false;
+    v->assign(s_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == s_.size(); }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// Checks the trailing checksum; returns the bytes before it.
+bool Verified(const std::string& bytes, std::string_view* body) {
+  if (bytes.size() < 16) return false;
+  *body = std::string_view(bytes.data(), bytes.size() - 16);
+  In tail(std::string_view(bytes).substr(bytes.size() - 16));
+  model::Hash128 stored;
+  tail.U64(&stored.lo);
+  tail.U64(&stored.hi);
+  return model::HashBytes(*body) == stored;
+}
+
+std::string EncodeCommits(const std::string& archive,
+                          const std::vector<archive::EpochListing>& epochs) {
+  Out o;
+  o.s_.assign(kCommitsMagic, sizeof kCommitsMagic - 1);
+  o.U32(kCommitsFormat);
+  o.Str(GeneratorIdentity());
+  o.Str(archive);
+  o.U64(epochs.size());
+  for (const auto& e : epochs) {
+    o.Str(e.path);
+    o.U8(e.linear ? 1 : 0);
+    o.U64(e.commits.size());
+    for (const auto& c : e.commits) {
+      o.Str(c.id);
+      o.U64(static_cast<uint64_t>(c.time));
+      o.U8(static_cast<uint8_t>(c.kind));
+      o.Str(c.blob);
+    }
+  }
+  return o.Finish();
+}
+
+// Decodes commits.bin; `why` says what is wrong with it.
+bool DecodeCommits(const std::string& bytes, const std::string& archive,
+                   std::vector<archive::EpochListing>* epochs, std::string* why) {
+  std::string_view body;
+  const size_t magic = sizeof kCommitsMagic - 1;
+  if (bytes.compare(0, magic, kCommitsMagic) != 0 || !Verified(bytes, &body)) {
+    *why = "corrupt (commits.bin)";
+    return false;
+  }
+  In in(body.substr(magic));
+  uint64_t format = 0, count = 0;
+  std::string identity, path;
+  if (!in.U64(&format, 4) || format != kCommitsFormat || !in.Str(&identity) ||
+      identity != GeneratorIdentity()) {
+    *why = "from another listdigest build";
+    return false;
+  }
+  if (!in.Str(&path) || path != archive) {
+    *why = "from another archive (" + path + ")";
+    return false;
+  }
+  in.U64(&count);
+  std::vector<archive::EpochListing> out;
+  for (uint64_t e = 0; e < count && in.ok(); ++e) {
+    archive::EpochListing listing;
+    uint8_t linear = 0;
+    uint64_t n = 0;
+    in.Str(&listing.path);
+    in.U8(&linear);
+    listing.linear = linear == 1;
+    if (!in.U64(&n) || n > body.size()) break;
+    listing.commits.resize(n);
+    for (auto& c : listing.commits) {
+      uint64_t time = 0;
+      uint8_t kind = 0;
+      in.Str(&c.id);
+      in.U64(&time);
+      in.U8(&kind);
+      in.Str(&c.blob);
+      if (!in.ok() || kind > static_cast<uint8_t>(archive::CommitKind::kOther)) {
+        *why = "corrupt (commits.bin)";
+        return false;
+      }
+      c.time = static_cast<int64_t>(time);
+      c.kind = static_cast<archive::CommitKind>(kind);
+    }
+    out.push_back(std::move(listing));
+  }
+  if (!in.ok() || !in.at_end() || out.size() != count) {
+    *why = "corrupt (commits.bin)";
+    return false;
+  }
+  *epochs = std::move(out);
+  return true;
+}
+
+std::string HashOfExecutable() {
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  if (!in) return "unknown";
+  model::Hasher h;
+  std::string buf(1 << 20, '\0');
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+  }
+  return h.Finish().Hex();
+}
+
+}  // namespace
+
+const std::string& GeneratorIdentity() {
+  static const std::string identity =
+      std::string("listdigest ") + LISTDIGEST_VERSION + "; facts format " +
+      std::to_string(model::kFactsFormat) + "; commits format " + std::to_string(kCommitsFormat) +
+      "; executable " + HashOfExecutable();
+  return identity;
+}
+
+void BuildCache::Load(const std::string& dir, const std::string& archive_path, bool read,
+                      std::string* notice) {
+  dir_ = dir;
+  std::error_code ec;
+  archive_ = fs::weakly_canonical(fs::absolute(archive_path, ec), ec).string();
+  notice->clear();
+  if (!read) return;
+  std::string commits, facts, why;
+  const bool have_commits = ReadWholeFile((fs::path(dir) / "commits.bin").string(), &commits);
+  const bool have_facts = ReadWholeFile((fs::path(dir) / "facts.bin").string(), &facts);
+  if (!have_commits && !have_facts) {
+    *notice = "no build cache in " + dir + " yet: reading every message (later builds reuse it)";
+    return;
+  }
+  if (!have_commits || !DecodeCommits(commits, archive_, &known_, &why)) {
+    if (why.empty()) why = "incomplete (no commits.bin)";
+    *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
+    known_.clear();
+    // Facts of another archive are not wrong, but of no use either: they
+    // are dropped with the rest rather than carried along.
+    if (why.rfind("from another archive", 0) == 0) return;
+  } else {
+    commits_bytes_ = std::move(commits);
+  }
+  if (!have_facts) {
+    *notice = "build cache in " + dir + " is incomplete (no facts.bin): rebuilding it";
+  } else if (!facts_.Parse(std::move(facts), GeneratorIdentity(), &why)) {
+    *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
+    known_.clear();
+    commits_bytes_.clear();
+    return;
+  }
+  // Search terms only save time; without them the build tokenizes again.
+  std::string terms;
+  if (!ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms)) {
+    if (notice->empty()) {
+      *notice = "build cache in " + dir + " is incomplete (no terms.bin): rebuilding it";
+    }
+  } else if (!terms_.Parse(std::move(terms), GeneratorIdentity(), &why) && notice->empty()) {
+    *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
+  }
+}
+
+std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox) const {
+  std::vector<std::string> out;
+  const auto& commits = inbox.commits();
+  for (const auto& k : known_) {
+    if (k.commits.empty()) continue;
+    bool found = false;
+    for (const auto& c : commits) {
+      if (c.id == k.commits.back().id) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      out.push_back("history of " + k.path + " was rewritten since the last build (commit " +
+                    k.commits.back().id.substr(0, 12) +
+                    " is gone): reading that epoch again");
+    }
+  }
+  return out;
+}
+
+bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) {
+    *err = dir_ + ": cannot create the cache folder: " + ec.message() +
+           "; set cache_dir to a writable folder";
+    return false;
+  }
+  // Temporary files of a build that was killed while saving.
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+  const std::string commits = EncodeCommits(archive_, inbox.Listings());
+  if (commits != commits_bytes_) {
+    if (!WriteAtomically((fs::path(dir_) / "commits.bin").string(), commits, err)) return false;
+    commits_bytes_ = commits;
+  }
+  if (facts_.Changed() || !fs::exists(fs::path(dir_) / "facts.bin", ec)) {
+    if (!WriteAtomically((fs::path(dir_) / "facts.bin").string(),
+                         facts_.Serialize(GeneratorIdentity()), err)) {
+      return false;
+    }
+  }
+  if (terms_.Changed() || !fs::exists(fs::path(dir_) / "terms.bin", ec)) {
+    if (!WriteAtomically((fs::path(dir_) / "terms.bin").string(),
+                         terms_.Serialize(GeneratorIdentity()), err)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace listdigest::site

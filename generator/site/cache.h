@@ -1,0 +1,63 @@
+// The build cache (cache_dir, default .listdigest-cache/ beside the config):
+// what a later build of the same archive reuses so that it reads only what
+// is new. Two files, each rewritten whole (temporary file and rename) when
+// it changed, each with the generator's identity and a checksum:
+//   commits.bin  the archive's path and, per epoch, the commits listed
+//                (archive::EpochListing): a later build lists only the
+//                commits after them
+//   facts.bin    the facts of every message, by blob id (model/facts_store.h)
+//   terms.bin    the search terms of every search document, by a hash of its
+//                text (search/term_cache.h)
+// Everything in it is checked or content-addressed, so a cache can make a
+// build faster but never different: a cache that is missing, corrupt, from
+// another listdigest build or from another archive is ignored (with a
+// one-line notice) and written anew.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "archive/inbox.h"
+#include "model/facts_store.h"
+#include "search/term_cache.h"
+
+namespace listdigest::site {
+
+/// Names the generator exactly: its version, the cache formats and a hash of
+/// the running executable, so a rebuilt listdigest never trusts facts an
+/// older parser produced. Computed once.
+const std::string& GeneratorIdentity();
+
+class BuildCache {
+ public:
+  /// Reads the cache in `dir` for the archive at `archive_path` (unless
+  /// `read` is false: --clean, which starts empty but saves as usual). Never
+  /// fails: what is missing or unusable starts empty, and `notice` is set to
+  /// one line saying so (empty when the whole cache was used).
+  void Load(const std::string& dir, const std::string& archive_path, bool read,
+            std::string* notice);
+
+  /// For archive::Inbox::Open.
+  const std::vector<archive::EpochListing>& known_epochs() const { return known_; }
+  model::FactsStore* facts() { return &facts_; }
+  search::TermCache* terms() { return &terms_; }
+
+  /// After Inbox::Open: one line per epoch whose history was rewritten since
+  /// the cache was written (its last commit read is no longer in it: a
+  /// purge or a force push), which was therefore listed again.
+  std::vector<std::string> RewrittenEpochs(const archive::Inbox& inbox) const;
+
+  /// Writes the files whose content changed. On failure sets `err`; the
+  /// site is not affected, only the next build is slower.
+  bool Save(const archive::Inbox& inbox, std::string* err);
+
+ private:
+  std::string dir_;
+  std::string archive_;  // the archive's absolute path
+  std::vector<archive::EpochListing> known_;
+  std::string commits_bytes_;  // commits.bin as read, to write it only when it changed
+  model::FactsStore facts_;
+  search::TermCache terms_;
+};
+
+}  // namespace listdigest::site

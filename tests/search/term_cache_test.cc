@@ -1,0 +1,116 @@
+// The search term cache (search/term_cache.h): BuildIndex writes the same
+// files without a cache, with an empty one, with one that knows every
+// document and with one that knows some of them (documents added, removed
+// and renumbered between two builds), on the subjects and bodies of real
+// mail; and a damaged cache file is refused.
+#include "search/term_cache.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "mail/message.h"
+#include "search/index.h"
+#include "support.h"
+
+namespace listdigest {
+namespace {
+
+struct Corpus {
+  std::vector<mail::Message> messages;
+  std::vector<search::Document> docs;
+};
+
+// Every message of the kvmarm series corpus as a document, dated a minute
+// apart, with its author, a series title and a state, so that every field
+// is indexed.
+const Corpus& Real() {
+  static const Corpus c = [] {
+    Corpus x;
+    for (const auto& raw : testing::ReadMbox(testing::DataPath("kvmarm-series.mboxrd"))) {
+      x.messages.push_back(mail::ParseMessage(raw));
+    }
+    for (size_t i = 0; i < x.messages.size(); ++i) {
+      const mail::Message& m = x.messages[i];
+      search::Document d;
+      d.kind = m.subject.reply ? 'r' : m.subject.patch ? 'p' : 'm';
+      d.date = 1614556800 + static_cast<int64_t>(i) * 60;
+      d.key = m.message_id;
+      d.title = m.subject.text;
+      d.body = m.body;
+      d.author = m.author.name;
+      d.author_terms = m.author.name + " " + m.author.email;
+      d.series_title = m.subject.title;
+      d.state = i % 3 == 0 ? "new" : "";
+      d.snippet = m.subject.title;
+      x.docs.push_back(d);
+    }
+    return x;
+  }();
+  return c;
+}
+
+std::map<std::string, std::string> Build(const std::vector<search::Document>& docs,
+                                         search::TermCache* cache, int jobs) {
+  search::IndexOptions options;
+  options.list = "kvmarm";
+  options.jobs = jobs;
+  options.term_cache = cache;
+  std::map<std::string, std::string> out;
+  for (auto& f : search::BuildIndex(docs, options)) out[f.path] = std::move(f.bytes);
+  return out;
+}
+
+TEST_CASE("term cache: the index is the same without a cache, with an empty, a full or a partial one") {
+  const auto& docs = Real().docs;
+  REQUIRE(docs.size() > 200);
+  const auto plain = Build(docs, nullptr, 2);
+  REQUIRE(plain.size() > 5);
+
+  search::TermCache empty;
+  CHECK(Build(docs, &empty, 2) == plain);
+  CHECK(empty.Changed());
+
+  search::TermCache full;
+  std::string why;
+  REQUIRE(full.Parse(empty.Serialize("id"), "id", &why));
+  CHECK(Build(docs, &full, 3) == plain);
+  CHECK_FALSE(full.Changed());  // every document found, none added
+
+  // A cache of an earlier archive: the first half, one document different,
+  // and one that is gone since; now every document has another number.
+  std::vector<search::Document> earlier(docs.begin() + 1, docs.begin() + docs.size() / 2);
+  earlier[10].state = "applied";
+  search::TermCache first;
+  Build(earlier, &first, 1);
+  search::TermCache partial;
+  REQUIRE(partial.Parse(first.Serialize("id"), "id", &why));
+  CHECK(Build(docs, &partial, 2) == plain);
+  CHECK(partial.Changed());
+  // What it saves now knows every document of this build and only those.
+  search::TermCache next;
+  REQUIRE(next.Parse(partial.Serialize("id"), "id", &why));
+  CHECK(Build(docs, &next, 1) == plain);
+  CHECK_FALSE(next.Changed());
+}
+
+TEST_CASE("term cache: a damaged or foreign file is refused and the cache stays usable") {
+  const auto& docs = Real().docs;
+  search::TermCache c;
+  Build(docs, &c, 2);
+  const std::string file = c.Serialize("id");
+  search::TermCache refused;
+  std::string why;
+  CHECK_FALSE(refused.Parse(file, "other", &why));
+  CHECK(why == "from another listdigest build");
+  for (size_t at : {size_t{2}, size_t{30}, file.size() / 3, file.size() - 2}) {
+    std::string damaged = file;
+    damaged[at] = static_cast<char>(damaged[at] ^ 4);
+    CHECK_FALSE(refused.Parse(damaged, "id", &why));
+  }
+  CHECK_FALSE(refused.Parse(file.substr(0, file.size() / 2), "id", &why));
+  CHECK(Build(docs, &refused, 2) == Build(docs, nullptr, 2));
+}
+
+}  // namespace
+}  // namespace listdigest
