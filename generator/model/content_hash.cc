@@ -1,6 +1,7 @@
 #include "model/content_hash.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace listdigest::model {
@@ -11,9 +12,11 @@ constexpr uint64_t kC2 = 0x4cf5ad432745937full;
 
 inline uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
+// Little-endian on every host, so hashes are the same everywhere.
 inline uint64_t Load64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];  // little-endian on every host
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
 }
 

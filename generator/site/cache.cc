@@ -8,6 +8,7 @@
 
 #include "model/content_hash.h"
 #include "model/facts_io.h"
+#include "site/manifest.h"
 
 namespace listdigest::site {
 namespace {
@@ -17,14 +18,7 @@ namespace fs = std::filesystem;
 constexpr char kCommitsMagic[] = "LDCOMMIT";
 constexpr uint32_t kCommitsFormat = 1;
 
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = std::move(s).str();
-  return !in.bad();
-}
+bool ReadWholeFile(const std::string& path, std::string* out) { return ReadFileBytes(path, out); }
 
 // A temporary file beside `path`, then a rename: a reader (or a build that
 // was killed halfway) sees the old file or the new one.
@@ -195,15 +189,9 @@ bool DecodeCommits(const std::string& bytes, const std::string& archive,
 }
 
 std::string HashOfExecutable() {
-  std::ifstream in("/proc/self/exe", std::ios::binary);
-  if (!in) return "unknown";
-  model::Hasher h;
-  std::string buf(1 << 20, '\0');
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
-  }
-  return h.Finish().Hex();
+  std::string bytes;
+  if (!ReadFileBytes("/proc/self/exe", &bytes)) return "unknown";
+  return model::HashBytes(bytes).Hex();
 }
 
 }  // namespace

@@ -34,10 +34,9 @@ void AddFile(model::Hasher* h, const std::string& name, const fs::path& path) {
     h->UpdateField("big " + std::to_string(bytes) + " " + std::to_string(mtime));
     return;
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  h->UpdateField(s.str());
+  std::string bytes;
+  ReadFileBytes(path.string(), &bytes);
+  h->UpdateField(bytes);
 }
 
 // Every regular file below `dir`, by relative path, sorted.

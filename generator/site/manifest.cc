@@ -20,14 +20,7 @@ namespace fs = std::filesystem;
 constexpr char kManifestHeader[] = "listdigest manifest 1\n";
 constexpr char kStateHeader[] = "listdigest output state 1\n";
 
-bool ReadWhole(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = std::move(s).str();
-  return !in.bad();
-}
+bool ReadWhole(const std::string& path, std::string* out) { return ReadFileBytes(path, out); }
 
 // Writes through a temporary file in `tmp_dir` and a rename.
 bool Replace(const std::string& path, const std::string& tmp_dir, const std::string& bytes,
@@ -248,6 +241,41 @@ bool WriteOutputState(const std::string& path, const OutputState& state, std::st
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
   return Replace(path, fs::path(path).parent_path().string(), text, err);
+}
+
+bool ReadFileBytes(const std::string& path, std::string* out) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return false;
+  }
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  bool ok = true;
+  while (done < data.size()) {
+    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  // A file that grew meanwhile: the rest too.
+  char buf[65536];
+  for (ssize_t n; ok && (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      ok = errno == EINTR;
+      continue;
+    }
+    data.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (ok) *out = std::move(data);
+  return ok;
 }
 
 bool StatFile(const std::string& path, uint64_t* size, int64_t* mtime_ns) {

@@ -96,6 +96,10 @@ std::string OutputStatePath(const std::string& cache_dir, const std::string& out
 bool ReadOutputState(const std::string& path, OutputState* state);
 bool WriteOutputState(const std::string& path, const OutputState& state, std::string* err);
 
+/// Reads a whole file (one read of its size, no stream copies); false when
+/// it cannot be opened or read.
+bool ReadFileBytes(const std::string& path, std::string* out);
+
 /// Size and modification time of a file; false when it is no regular file.
 bool StatFile(const std::string& path, uint64_t* size, int64_t* mtime_ns);
 

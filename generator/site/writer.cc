@@ -16,14 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool ReadFile(const fs::path& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  *out = std::move(s).str();
-  return !in.bad();
-}
+bool ReadFile(const fs::path& path, std::string* out) { return ReadFileBytes(path.string(), out); }
 
 }  // namespace
 
