@@ -75,6 +75,8 @@ void Hasher::Block(uint64_t k1, uint64_t k2) {
 }
 
 void Hasher::Update(std::string_view bytes) {
+  // An empty view may carry a null pointer, which memcpy must never see.
+  if (bytes.empty()) return;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t n = bytes.size();
   length_ += n;
