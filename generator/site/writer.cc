@@ -1,6 +1,7 @@
 #include "site/writer.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -74,22 +75,27 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   const fs::path path = fs::path(out_dir_) / relative;
   const ManifestEntry entry{model::HashBytes(bytes), bytes.size()};
   FileState file{bytes.size(), 0, input};
-  // Unchanged since the last build: the manifest has the same hash and the
-  // file the size and mtime that build left (so nobody touched it since);
+  // When the file has the size and mtime the last build left (nobody
+  // touched it since), the manifest's hash says whether its bytes are these;
   // else read it and compare.
+  bool known_different = false;
   if (state_) {
     const auto old = previous_.find(relative);
     const auto was = state_->files.find(relative);
-    if (old != previous_.end() && was != state_->files.end() && old->second == entry &&
-        was->second.size == entry.size && StatFile(path.string(), &file.size, &file.mtime_ns) &&
-        file.size == entry.size && file.mtime_ns == was->second.mtime_ns) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      Record(relative, entry, file);
-      ++unchanged_;
-      return true;
+    if (old != previous_.end() && was != state_->files.end() &&
+        was->second.size == old->second.size &&
+        StatFile(path.string(), &file.size, &file.mtime_ns) && file.size == was->second.size &&
+        file.mtime_ns == was->second.mtime_ns) {
+      if (old->second == entry) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        Record(relative, entry, file);
+        ++unchanged_;
+        return true;
+      }
+      known_different = true;
     }
   }
-  {
+  if (!known_different) {
     std::string old;
     if (ReadFile(path, &old) && old == bytes && StatFile(path.string(), &file.size, &file.mtime_ns)) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -135,7 +141,17 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
       return false;
     }
   }
-  fs::rename(tmp, path, ec);
+  // Replacing a file: exchange the two names, then drop the old file. A
+  // reader sees the old file or the new one, as with rename; but ext4 does
+  // not flush the new file's data at once (auto_da_alloc), which rename over
+  // an existing file does, and which made rewriting a thousand search files
+  // wait on the disk for a second.
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove(tmp, ec);
+    ec.clear();
+  } else {
+    fs::rename(tmp, path, ec);
+  }
   if (ec) {
     *err = path.string() + ": cannot replace: " + ec.message();
     fs::remove(tmp, ec);

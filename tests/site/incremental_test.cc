@@ -570,7 +570,7 @@ TEST_CASE("incremental: SIGKILL at random points leaves a complete site; the nex
 
   std::mt19937 random(20260101);
   std::uniform_int_distribution<int64_t> when(0, full.count() * 6 / 5);
-  int killed = 0, finished_anyway = 0;
+  int killed = 0, finished_anyway = 0, mixed = 0;
   for (int run = 0; run < 10; ++run) {
     restore_a();
     // Odd runs are killed twice before a build may finish.
@@ -585,6 +585,7 @@ TEST_CASE("incremental: SIGKILL at random points leaves a complete site; the nex
       for (const auto& [path, bytes] : a) all_a = all_a && now.count(path);
       for (const auto& [path, bytes] : b) all_b = all_b && now.count(path);
       CHECK_MESSAGE((all_a || all_b), "run " << run << " killed after " << delay.count() << " us");
+      mixed += Diff(now, a).empty() || Diff(now, b).empty() ? 0 : 1;
       for (const auto& [path, bytes] : now) {
         const auto in_a = a.find(path), in_b = b.find(path);
         const bool whole = (in_a != a.end() && in_a->second == bytes) ||
@@ -598,7 +599,8 @@ TEST_CASE("incremental: SIGKILL at random points leaves a complete site; the nex
     CHECK_FALSE(fs::exists(site + "/" + site::kPendingName));
     CHECK_FALSE(fs::exists(site + "/" + site::kTempDirName));
   }
-  MESSAGE(killed << " builds killed while running, " << finished_anyway
+  MESSAGE(killed << " builds killed while running (" << mixed
+                 << " of them halfway through writing the site), " << finished_anyway
                  << " finished before their kill; a whole step takes " << full.count() << " us");
   CHECK(killed >= 8);
   testing::WriteFile(w.inc, kWeekConfig);
