@@ -18,11 +18,6 @@
 namespace listdigest::model {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool IsReviewKind(const std::string& kind) {
   return kind == "Reviewed-by" || kind == "Acked-by" || kind == "Tested-by";

@@ -6,14 +6,11 @@
 
 #include "archive/inbox.h"
 
+#include "model/series.h"
+
 namespace listdigest::model {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 std::vector<PersonCount> SortedPeople(const Archive& a, const std::map<int, int>& counts) {
   std::vector<PersonCount> rows;

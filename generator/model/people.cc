@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <set>
 
+#include "model/series.h"
+
 namespace listdigest::model {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // The nearest patch above a message in its thread (the one a review is
 // about), or -1. Parents can form a cycle in broken mail: stop there.

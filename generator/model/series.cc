@@ -464,6 +464,12 @@ std::string Slugify(std::string_view text, size_t max) {
   return out.empty() ? "x" : out;
 }
 
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 std::string ShortHash(std::string_view text, int digits) {
   uint64_t h = 1469598103934665603ull;
   for (char c : text) {

@@ -23,6 +23,9 @@ void GroupSeries(Archive* archive);
 /// single dashes, at most `max` bytes. Never empty ("x" when nothing is left).
 std::string Slugify(std::string_view text, size_t max = 60);
 
+/// `s` with ASCII letters lower-cased: addresses and domains are keyed so.
+std::string Lower(std::string s);
+
 /// A short stable hex hash (FNV-1a, 64 bit) of `text`, `digits` long.
 std::string ShortHash(std::string_view text, int digits = 7);
 
