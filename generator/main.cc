@@ -63,6 +63,16 @@ int Finish(const BuildFlags& flags, const std::string& out_dir,
       } else {
         std::fprintf(stderr, "listdigest:   %-24s %6.2f s\n", step.name.c_str(), step.seconds);
       }
+      if (!step.parts.empty()) {
+        std::string parts;
+        for (const auto& [name, seconds] : step.parts) {
+          char text[64];
+          std::snprintf(text, sizeof text, "%s%s %.2f s", parts.empty() ? "" : ", ", name.c_str(),
+                        seconds);
+          parts += text;
+        }
+        std::fprintf(stderr, "listdigest:     thread time: %s\n", parts.c_str());
+      }
     }
     if (!summary.diagnostic_kinds.empty()) {
       std::string kinds;

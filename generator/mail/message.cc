@@ -101,18 +101,27 @@ std::string CutUtf8(std::string text, size_t max) {
 // body keeps its line feeds, tabs and form feeds (kernel sources hold ^L).
 // `text` is valid UTF-8.
 std::string CleanText(std::string_view text, bool one_line) {
+  // The bytes that may start something to replace; all others are copied
+  // as they are, which is nearly every byte of real mail.
+  struct Table {
+    bool start[256] = {};
+    explicit Table(bool line) {
+      for (int c = 0; c < 0x20; ++c) start[c] = c != '\t' && (line || (c != '\n' && c != '\f'));
+      start[0x7F] = start[0xC2] = start[0xE2] = true;
+    }
+  };
+  static const Table kBody(false), kLine(true);
+  const bool* starts = one_line ? kLine.start : kBody.start;
   std::string out;
   size_t copied = 0;
   bool changed = false;
   for (size_t i = 0; i < text.size();) {
+    while (i < text.size() && !starts[static_cast<unsigned char>(text[i])]) ++i;
+    if (i >= text.size()) break;
     const unsigned char c = static_cast<unsigned char>(text[i]);
     size_t n = 0;
     const char* replacement = kReplacementChar;
     if (c < 0x20 || c == 0x7F) {
-      if (c == '\t' || (!one_line && (c == '\n' || c == '\f'))) {
-        ++i;
-        continue;
-      }
       n = 1;
       if (c == '\r' || c == '\n') replacement = " ";
     } else if (c == 0xC2 && i + 1 < text.size()) {
@@ -305,13 +314,100 @@ bool CutLongHeaderFields(std::string_view bytes, std::string* out,
   return true;
 }
 
+// Whether listdigest reads a top-level header: the ones ParseMessage asks
+// for and the MIME headers that shape the body.
+bool IsReadHeader(std::string_view name) {
+  static const char* const kRead[] = {"message-id", "subject",     "from",      "sender",
+                                      "date",       "in-reply-to", "references", "mime-version"};
+  if (name.size() > 8 && g_ascii_strncasecmp(name.data(), "content-", 8) == 0) return true;
+  for (const char* read : kRead) {
+    if (name.size() == std::strlen(read) && g_ascii_strncasecmp(name.data(), read, name.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The message with the top-level header fields it never reads left out:
+// Received, DKIM-Signature, X-*, To, Cc… are most of a list message's
+// header block, and GMime builds an object for each (and one for every
+// address of a Cc line) only for them to be thrown away. What GMime would
+// warn about still reaches it: a header block with a line that is not a
+// plain "Name: value" field (or its continuation), or that never ends, is
+// left as it is, and a To, Cc, Bcc or Reply-To that appears twice is kept so
+// that the duplicate is noticed. Returns false when nothing is left out.
+bool DropUnreadHeaders(std::string_view bytes, std::string* out) {
+  struct Field {
+    std::string_view name;
+    size_t begin, end;
+  };
+  std::vector<Field> fields;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t eol = bytes.find('\n', pos);
+    if (eol == std::string_view::npos) return false;
+    const std::string_view line = bytes.substr(pos, eol - pos);
+    if (line.empty() || line == "\r") break;  // the end of the header block
+    if ((line[0] == ' ' || line[0] == '\t') && !fields.empty()) {
+      fields.back().end = eol + 1;
+      pos = eol + 1;
+      continue;
+    }
+    size_t n = 0;
+    while (n < line.size() &&
+           (g_ascii_isalnum(line[n]) || line[n] == '-' || line[n] == '_' || line[n] == '.')) {
+      ++n;
+    }
+    // Not a plain field: the whole block is GMime's to read as it is.
+    if (n == 0 || n >= line.size() || line[n] != ':') return false;
+    fields.push_back({line.substr(0, n), pos, eol + 1});
+    pos = eol + 1;
+  }
+  if (pos >= bytes.size()) return false;  // a header block that never ends: GMime says so
+  auto is = [](std::string_view name, const char* what) {
+    return name.size() == std::strlen(what) &&
+           g_ascii_strncasecmp(name.data(), what, name.size()) == 0;
+  };
+  std::map<std::string, int> single;  // to, cc, bcc, reply-to: how often each appears
+  for (const Field& f : fields) {
+    for (const char* what : {"to", "cc", "bcc", "reply-to"}) {
+      if (is(f.name, what)) ++single[what];
+    }
+  }
+  auto keep = [&](std::string_view name) {
+    if (IsReadHeader(name)) return true;
+    for (const auto& [what, count] : single) {
+      if (count > 1 && is(name, what.c_str())) return true;
+    }
+    return false;
+  };
+  size_t dropped = 0;
+  for (const Field& f : fields) dropped += keep(f.name) ? 0 : 1;
+  if (dropped == 0) return false;
+  std::string result;
+  result.reserve(bytes.size());
+  for (const Field& f : fields) {
+    if (keep(f.name)) result.append(bytes.substr(f.begin, f.end - f.begin));
+  }
+  result.append(bytes.substr(fields.empty() ? 0 : fields.back().end));
+  *out = std::move(result);
+  return true;
+}
+
 // How many lines of `bytes` start a MIME part: "--" and a boundary that a
 // "boundary=" parameter declares somewhere in the message. An upper bound
 // for the parts GMime would build, found without building them.
 size_t CountPartLines(std::string_view bytes) {
   std::set<std::string_view> boundaries;
-  for (size_t i = bytes.find("oundary="); i != std::string_view::npos;
-       i = bytes.find("oundary=", i + 1)) {
+  // memmem: string_view::find looks at every "o" of the message.
+  auto find = [bytes](size_t from) {
+    const void* hit = from < bytes.size() ? memmem(bytes.data() + from, bytes.size() - from,
+                                                   "oundary=", 8)
+                                          : nullptr;
+    return hit ? static_cast<size_t>(static_cast<const char*>(hit) - bytes.data())
+               : std::string_view::npos;
+  };
+  for (size_t i = find(0); i != std::string_view::npos; i = find(i + 1)) {
     size_t start = i + 8, stop;
     if (start < bytes.size() && bytes[start] == '"') {
       stop = bytes.find('"', ++start);
@@ -742,7 +838,9 @@ Message ParseMessage(std::string_view bytes) {
   std::unique_ptr<GMimeParserOptions, ParserOptionsDeleter> options(
       g_mime_parser_options_clone(LooseOptions()));
   g_mime_parser_options_set_warning_callback(options.get(), OnParserWarning, &warnings);
-  auto construct = [&options](std::string_view text) {
+  std::string filtered;
+  auto construct = [&options, &filtered](std::string_view text) {
+    if (DropUnreadHeaders(text, &filtered)) text = filtered;
     GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
     GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);

@@ -140,6 +140,10 @@ class FactsCache {
 struct BuildTimes {
   double read_parse_seconds = 0;  // reading blobs and parsing mail, on all threads
   double model_seconds = 0;       // people, threads, series
+  // Thread time summed over all threads, by phase of read and parse.
+  double read_cpu_seconds = 0;    // blobs out of git (inflate)
+  double parse_cpu_seconds = 0;   // MIME parsing (mail::ParseMessage)
+  double facts_cpu_seconds = 0;   // facts of each message (ExtractFacts)
   size_t parsed = 0;              // messages read and parsed
   size_t cached = 0;              // messages whose facts came from the cache
 };

@@ -40,17 +40,34 @@ bool HasAppliedNote(const std::string& body) {
   return false;
 }
 
-MessageFacts ParseOne(const archive::Inbox& inbox, size_t position) {
+// Nanoseconds spent by one thread in each phase of ParseOne.
+struct PhaseTimes {
+  int64_t read = 0, parse = 0, facts = 0;
+};
+
+MessageFacts ParseOne(const archive::Inbox& inbox, size_t position, PhaseTimes* times) {
+  using Clock = std::chrono::steady_clock;
+  auto since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
+  };
   const archive::Commit& commit = inbox.commits()[position];
   std::string bytes, err;
   mail::Message message;
-  if (!inbox.ReadBlob(position, &bytes, &err)) {
+  auto t = Clock::now();
+  const bool read = inbox.ReadBlob(position, &bytes, &err);
+  times->read += since(t);
+  t = Clock::now();
+  if (!read) {
     message.diagnostics.push_back(err);
     message.message_id = "missing-" + commit.blob + "@listdigest.invalid";
   } else {
     message = mail::ParseMessage(bytes);
   }
-  return ExtractFacts(message);
+  times->parse += since(t);
+  t = Clock::now();
+  MessageFacts facts = ExtractFacts(message);
+  times->facts += since(t);
+  return facts;
 }
 
 // Picks the display name of one address: the most used real name, where a
@@ -225,9 +242,11 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   std::vector<MessageFacts> parsed(positions.size());
   std::vector<char> from_cache(positions.size(), 0);
   std::atomic<size_t> next{0}, done{0};
+  std::atomic<int64_t> read_ns{0}, parse_ns{0}, facts_ns{0};
   constexpr size_t kChunk = 64;
   // Returns false when there is no work left.
   auto work_chunk = [&]() {
+    PhaseTimes phases;
     const size_t begin = next.fetch_add(kChunk);
     if (begin >= positions.size()) return false;
     const size_t end = std::min(positions.size(), begin + kChunk);
@@ -237,7 +256,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       if (cache && cache->Find(commit.blob, &f)) {
         from_cache[i] = 1;
       } else {
-        f = ParseOne(inbox, positions[i]);
+        f = ParseOne(inbox, positions[i], &phases);
       }
       f.position = positions[i];
       f.epoch = commit.epoch;
@@ -245,6 +264,9 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       f.time = commit.time;
     }
     done.fetch_add(end - begin);
+    read_ns += phases.read;
+    parse_ns += phases.parse;
+    facts_ns += phases.facts;
     return true;
   };
   jobs = std::max(1, jobs);
@@ -338,6 +360,9 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     const auto now = std::chrono::steady_clock::now();
     times->read_parse_seconds = std::chrono::duration<double>(parsed_at - start).count();
     times->model_seconds = std::chrono::duration<double>(now - parsed_at).count();
+    times->read_cpu_seconds = static_cast<double>(read_ns.load()) / 1e9;
+    times->parse_cpu_seconds = static_cast<double>(parse_ns.load()) / 1e9;
+    times->facts_cpu_seconds = static_cast<double>(facts_ns.load()) / 1e9;
     times->parsed = a.messages.size() - cached;
     times->cached = cached;
   }

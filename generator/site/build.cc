@@ -154,7 +154,10 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
       &times);
   summary->parsed = times.parsed;
   summary->cached = times.cached;
-  summary->steps.push_back({"read and parse mail", times.read_parse_seconds, 0});
+  summary->steps.push_back({"read and parse mail", times.read_parse_seconds, 0,
+                            {{"read", times.read_cpu_seconds},
+                             {"parse", times.parse_cpu_seconds},
+                             {"facts", times.facts_cpu_seconds}}});
   summary->steps.push_back({"model", times.model_seconds, PeakMemoryMb()});
   step_start = Clock::now();
 

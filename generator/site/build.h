@@ -57,6 +57,8 @@ struct StepTime {
   std::string name;
   double seconds = 0;
   double peak_mb = 0;  // the process's peak resident memory when the step ended
+  // Parts of the step as thread time summed over all threads (read, parse…).
+  std::vector<std::pair<std::string, double>> parts;
 };
 
 /// The process's peak resident memory so far, in MB (0 where unknown).

@@ -89,7 +89,14 @@ std::string SummaryJson(const BuildSummary& s, bool times) {
     j["seconds"] = s.seconds;
     json steps = json::array();
     for (const auto& step : s.steps) {
-      steps.push_back({{"name", step.name}, {"seconds", step.seconds}});
+      json entry = {{"name", step.name}, {"seconds", step.seconds}};
+      if (step.peak_mb > 0) entry["peak_mb"] = step.peak_mb;
+      if (!step.parts.empty()) {
+        json parts = json::object();
+        for (const auto& [name, seconds] : step.parts) parts[name] = seconds;
+        entry["thread_seconds"] = parts;
+      }
+      steps.push_back(entry);
     }
     j["steps"] = steps;
     j["notices"] = s.notices;

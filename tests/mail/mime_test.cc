@@ -657,5 +657,48 @@ TEST_CASE("mime: DigestExcerpt on strings") {
   SUBCASE("white space alone gives nothing") { CHECK(mail::DigestExcerpt("   \n\n").empty()); }
 }
 
+// ParseMessage hands GMime only the headers it reads (see
+// DropUnreadHeaders); what it reads and what it warns about stays the same.
+TEST_CASE("mime: headers listdigest does not read do not change what it reads") {
+  const std::string kept =
+      "From: A B <a@b.c>\nSubject: [PATCH] x: fix\nDate: Tue, 1 Feb 2022 10:00:00 +0000\n"
+      "Message-ID: <1@b.c>\nIn-Reply-To: <0@b.c>\nReferences: <00@b.c>\n <0@b.c>\n"
+      "MIME-Version: 1.0\nContent-Type: text/plain; charset=\"iso-8859-1\"\n"
+      "Content-Transfer-Encoding: quoted-printable\n";
+  const std::string unread =
+      "Received: from x (x [1.2.3.4])\n\tby y; Tue, 1 Feb 2022 10:00:00 +0000\n"
+      "To: =?UTF-8?Q?broken?=word <\nCc: a@b.c, , <<<>>>, \"unterminated\n"
+      "X-Spam-Status: No\nDKIM-Signature: v=1; a=rsa-sha256;\n b=abc\n";
+  const std::string body = "Caf=E9 is fixed.\n\nSigned-off-by: A B <a@b.c>\n";
+  const Message plain = mail::ParseMessage(kept + "\n" + body);
+  const Message noisy = mail::ParseMessage(unread + kept + "\n" + body);
+  CHECK(noisy.message_id == "1@b.c");
+  CHECK(noisy.in_reply_to == "0@b.c");
+  CHECK(noisy.references == std::vector<std::string>{"00@b.c", "0@b.c"});
+  CHECK(noisy.raw_subject == "[PATCH] x: fix");
+  CHECK(noisy.from.email == "a@b.c");
+  CHECK(noisy.date == 1643709600);
+  CHECK(noisy.body == "Caf\xC3\xA9 is fixed.\n\nSigned-off-by: A B <a@b.c>\n");
+  CHECK(noisy.body == plain.body);
+  CHECK(noisy.trailers.size() == 1);
+  // The broken addresses of To and Cc are nothing listdigest reads.
+  CHECK(noisy.diagnostics.empty());
+  CHECK(plain.diagnostics.empty());
+
+  SUBCASE("a To, Cc or Reply-To that appears twice still reaches GMime, which notices") {
+    const Message twice = mail::ParseMessage("To: a@b.c\nCc: x@y.z\n" + kept +
+                                             "To: d@e.f\nReply-To: a@b.c\n\n" + body);
+    CHECK(twice.message_id == "1@b.c");
+    CHECK(twice.diagnostics == std::vector<std::string>{"duplicated To header"});
+  }
+  SUBCASE("a header block with a line that is no header goes to GMime whole") {
+    const Message odd = mail::ParseMessage(
+        "Received: x\nthis line is no header\n" + kept + "\n" + body);
+    CHECK(odd.message_id == "1@b.c");
+    CHECK(std::count(odd.diagnostics.begin(), odd.diagnostics.end(),
+                     "a line among the headers is no header: \"this line is no header \"") == 1);
+  }
+}
+
 }  // namespace
 }  // namespace listdigest
