@@ -109,7 +109,7 @@ void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* leng
            [&](std::string_view term, int) { AddHit(terms, term, id, kAuthor, 0); });
   Tokenize(d.series_title, &position,
            [&](std::string_view term, int) { AddHit(terms, term, id, kSeries, 0); });
-  if (!d.state.empty()) AddHit(terms, "is:" + d.state, id, kFilter, 0);
+  if (!d.state.empty()) AddHit(terms, "is:" + std::string(d.state), id, kFilter, 0);
 }
 
 // What of a document is tokenized: a term cache knows a document by it.
@@ -146,6 +146,53 @@ void AppendHits(Hits* h, const std::vector<uint32_t>& stream, uint32_t doc) {
 // One document's terms, as TermCache::Add takes them.
 using DocumentTerms = std::vector<std::pair<std::string, std::vector<uint32_t>>>;
 
+// The postings of one term packed once a batch of documents is read, in id
+// order: for each (document, field) a varint of (document − the previous
+// record's document) << 3 | field, then for t and b the term frequency, then
+// for t that many positions. About a fifth of Hits' size. Weights need the
+// average lengths of all documents: EncodeTerm computes them at the end.
+struct Packed {
+  std::string bytes;
+  uint32_t last_doc = 0;
+};
+using PackedMap = std::unordered_map<std::string, Packed, StringHash, std::equal_to<>>;
+
+void PutVarint(uint64_t value, std::string* out) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+uint64_t GetVarint(const std::string& in, size_t* at) {
+  uint64_t value = 0;
+  for (int shift = 0; *at < in.size() && shift < 64; shift += 7) {
+    const auto byte = static_cast<unsigned char>(in[(*at)++]);
+    value |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if (byte < 0x80) break;
+  }
+  return value;
+}
+
+// Appends a chunk's hits of one term (ids above the packed ones) to `p`.
+void Pack(const Hits& hits, Packed* p) {
+  const std::vector<uint32_t>& s = hits.stream;
+  for (size_t i = 0; i < s.size();) {
+    const uint32_t doc = s[i] >> 3, field = s[i] & 7;
+    ++i;
+    PutVarint(static_cast<uint64_t>(doc - p->last_doc) << 3 | field, &p->bytes);
+    p->last_doc = doc;
+    if (field == kTitle || field == kBody) {
+      const uint32_t tf = s[i++];
+      PutVarint(tf, &p->bytes);
+      if (field == kTitle) {
+        for (uint32_t k = 0; k < tf; ++k) PutVarint(s[i++], &p->bytes);
+      }
+    }
+  }
+}
+
 // The BM25 term-frequency part, tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl)), times
 // the kind's boost, in kLevels steps of (k1+1)/kLevels.
 int Weight(uint32_t tf, uint32_t length, double average, double boost) {
@@ -160,47 +207,46 @@ struct Averages {
   double body = 0;
 };
 
-// `"term":{"t":"…","b":"…"}` for the hits of one term, chunk by chunk in
-// document order. Sets `*documents` to the number of documents with the
-// term in the subject or in the body, whichever is more.
-std::string EncodeTerm(std::string_view key, const std::vector<const Hits*>& parts,
+// `"term":{"t":"…","b":"…"}` for the packed postings of one term. Sets
+// `*documents` to the number of documents with the term in the subject or in
+// the body, whichever is more.
+std::string EncodeTerm(std::string_view key, const std::string& packed,
                        const std::vector<Lengths>& lengths, const Averages& averages,
                        size_t* documents) {
   std::string field_text[kFields];
   int64_t previous[kFields] = {-1, -1, -1, -1, -1};
   size_t count[kFields] = {};
-  for (const Hits* hits : parts) {
-    const std::vector<uint32_t>& s = hits->stream;
-    for (size_t i = 0; i < s.size();) {
-      const uint32_t doc = s[i] >> 3;
-      const auto field = static_cast<Field>(s[i] & 7);
-      ++i;
-      std::string& out = field_text[field];
-      ++count[field];
-      const uint64_t gap = static_cast<uint64_t>(doc - previous[field] - 1);
-      previous[field] = doc;
-      if (field == kTitle || field == kBody) {
-        const uint32_t tf = s[i++];
-        const Lengths& l = lengths[doc];
-        const int w = field == kTitle ? Weight(tf, l.title, averages.title, l.boost)
-                                      : Weight(tf, l.body, averages.body, l.boost);
-        AppendNumber(gap << 3 | static_cast<uint64_t>(w - 1), &out);
-        if (field == kTitle) {
-          // In text order already; sorted and unique whatever the tokenizer does.
-          std::vector<uint32_t> positions(s.begin() + i, s.begin() + i + tf);
-          std::sort(positions.begin(), positions.end());
-          positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
-          uint32_t at = 0;
-          for (size_t k = 0; k < positions.size(); ++k) {
-            const bool more = k + 1 < positions.size();
-            AppendNumber(static_cast<uint64_t>(positions[k] - at) << 1 | (more ? 1 : 0), &out);
-            at = positions[k];
-          }
-          i += tf;
+  std::vector<uint32_t> positions;
+  uint64_t doc = 0;
+  for (size_t i = 0; i < packed.size();) {
+    const uint64_t header = GetVarint(packed, &i);
+    doc += header >> 3;
+    const auto field = static_cast<Field>(header & 7);
+    std::string& out = field_text[field];
+    ++count[field];
+    const uint64_t gap = doc - static_cast<uint64_t>(previous[field] + 1);
+    previous[field] = static_cast<int64_t>(doc);
+    if (field == kTitle || field == kBody) {
+      const auto tf = static_cast<uint32_t>(GetVarint(packed, &i));
+      const Lengths& l = lengths[doc];
+      const int w = field == kTitle ? Weight(tf, l.title, averages.title, l.boost)
+                                    : Weight(tf, l.body, averages.body, l.boost);
+      AppendNumber(gap << 3 | static_cast<uint64_t>(w - 1), &out);
+      if (field == kTitle) {
+        // In text order already; sorted and unique whatever the tokenizer does.
+        positions.clear();
+        for (uint32_t k = 0; k < tf; ++k) positions.push_back(static_cast<uint32_t>(GetVarint(packed, &i)));
+        std::sort(positions.begin(), positions.end());
+        positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+        uint32_t at = 0;
+        for (size_t k = 0; k < positions.size(); ++k) {
+          const bool more = k + 1 < positions.size();
+          AppendNumber(static_cast<uint64_t>(positions[k] - at) << 1 | (more ? 1 : 0), &out);
+          at = positions[k];
         }
-      } else {
-        AppendNumber(gap, &out);
       }
+    } else {
+      AppendNumber(gap, &out);
     }
   }
   *documents = std::max(count[kTitle], count[kBody]);
@@ -287,8 +333,37 @@ size_t ShardOf(const std::vector<std::string>& bounds, std::string_view key) {
   return it == bounds.begin() ? 0 : static_cast<size_t>(it - bounds.begin()) - 1;
 }
 
+std::string Snippet(std::string_view text) {
+  constexpr size_t kSnippetBytes = 200;
+  auto cut = [](std::string_view t, size_t max) {
+    if (t.size() <= max) return t;
+    while (max > 0 && (static_cast<unsigned char>(t[max]) & 0xC0) == 0x80) --max;
+    return t.substr(0, max);
+  };
+  // Runs of white space become one space.
+  std::string folded;
+  for (char c : cut(text, kSnippetBytes * 2)) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (!space) folded += c;
+    else if (!folded.empty() && folded.back() != ' ') folded += ' ';
+  }
+  if (folded.size() <= kSnippetBytes) return folded;
+  std::string out(cut(folded, kSnippetBytes));
+  const size_t space = out.find_last_of(' ');
+  if (space != std::string::npos && space > kSnippetBytes / 2) out.resize(space);
+  return out + "…";
+}
+
 std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions& options,
                                   IndexStats* stats) {
+  std::vector<IndexFile> files;
+  BuildIndex(std::move(docs), options, [&files](IndexFile&& f) { files.push_back(std::move(f)); },
+             stats);
+  return files;
+}
+
+void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const FileSink& sink,
+                IndexStats* stats) {
   auto kind_rank = [](char kind) {
     const char* at = std::strchr(kKindOrder, kind);
     return at ? at - kKindOrder : 9;
@@ -296,72 +371,93 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
   std::stable_sort(docs.begin(), docs.end(), [&](const Document& a, const Document& b) {
     if (a.date != b.date) return a.date < b.date;
     if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
-    return a.key < b.key;
+    if (a.key != b.key) return a.key < b.key;
+    return a.key2 < b.key2;
   });
+  size_t bytes_out = 0;
+  auto emit = [&](std::string path, std::string bytes) {
+    bytes_out += bytes.size();
+    sink(IndexFile{std::move(path), std::move(bytes)});
+  };
 
-  // Terms, read on `jobs` threads over contiguous runs of documents, so each
-  // chunk's hits are in id order and chunks concatenate in order.
-  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(docs.size() / 64) + 1));
-  std::vector<TermMap> chunks(jobs);
+  // Terms, a batch of documents at a time. Within a batch, read on `jobs`
+  // threads over contiguous runs of documents, so each chunk's hits are in id
+  // order and chunks (then batches) append to the packed postings in order.
   std::vector<Lengths> lengths(docs.size());
   TermCache* const cache = options.term_cache;
-  std::vector<model::Hash128> keys_of(cache ? docs.size() : 0);
-  std::vector<DocumentTerms> new_terms(cache ? docs.size() : 0);
-  std::vector<char> is_new(cache ? docs.size() : 0, 0);
-  RunParallel(jobs, [&](int chunk) {
-    const size_t begin = docs.size() * chunk / jobs, end = docs.size() * (chunk + 1) / jobs;
-    TermMap& terms = chunks[chunk];
-    if (!cache) {
+  PackedMap packed;
+  const size_t batch = std::max<size_t>(1, options.batch_docs);
+  for (size_t first = 0; first < docs.size(); first += batch) {
+    const size_t last = std::min(docs.size(), first + batch), n = last - first;
+    const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
+    std::vector<TermMap> chunks(jobs);
+    std::vector<model::Hash128> keys_of(cache ? n : 0);
+    std::vector<DocumentTerms> new_terms(cache ? n : 0);
+    std::vector<char> is_new(cache ? n : 0, 0);
+    RunParallel(jobs, [&](int chunk) {
+      const size_t begin = first + n * chunk / jobs, end = first + n * (chunk + 1) / jobs;
+      TermMap& terms = chunks[chunk];
+      if (!cache) {
+        for (size_t i = begin; i < end; ++i) {
+          lengths[i].boost = KindBoost(docs[i].kind);
+          IndexDocument(docs[i], static_cast<uint32_t>(i), &terms, &lengths[i]);
+        }
+        return;
+      }
+      // With a cache each document goes through a stream of its own (document
+      // 0), copied into the chunk's: from the cache when it knows the
+      // document, else from tokenizing it into a scratch map.
+      std::vector<Hits*> by_number(cache->terms(), nullptr);
+      TermMap scratch;
       for (size_t i = begin; i < end; ++i) {
+        const auto doc = static_cast<uint32_t>(i);
+        const size_t at = i - first;
         lengths[i].boost = KindBoost(docs[i].kind);
-        IndexDocument(docs[i], static_cast<uint32_t>(i), &terms, &lengths[i]);
+        keys_of[at] = DocumentKey(docs[i]);
+        const bool known = cache->Find(
+            keys_of[at], &lengths[i].title, &lengths[i].body,
+            [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
+              Hits*& h = by_number[number];
+              if (!h) {
+                auto it = terms.find(term);
+                if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
+                h = &it->second;
+              }
+              AppendHits(h, stream, doc);
+            });
+        if (known) continue;
+        scratch.clear();
+        Lengths own;
+        IndexDocument(docs[i], 0, &scratch, &own);
+        lengths[i].title = own.title;
+        lengths[i].body = own.body;
+        DocumentTerms& mine = new_terms[at];
+        mine.reserve(scratch.size());
+        for (auto& [term, hits] : scratch) {
+          auto it = terms.find(term);
+          if (it == terms.end()) it = terms.emplace(term, Hits{}).first;
+          AppendHits(&it->second, hits.stream, doc);
+          mine.emplace_back(term, std::move(hits.stream));
+        }
+        // Sorted: the cache's records do not depend on the scratch map's order.
+        std::sort(mine.begin(), mine.end());
+        is_new[at] = 1;
       }
-      return;
-    }
-    // With a cache each document goes through a stream of its own (document
-    // 0), copied into the chunk's: from the cache when it knows the
-    // document, else from tokenizing it into a scratch map.
-    std::vector<Hits*> by_number(cache->terms(), nullptr);
-    TermMap scratch;
-    for (size_t i = begin; i < end; ++i) {
-      const auto doc = static_cast<uint32_t>(i);
-      lengths[i].boost = KindBoost(docs[i].kind);
-      keys_of[i] = DocumentKey(docs[i]);
-      const bool known = cache->Find(
-          keys_of[i], &lengths[i].title, &lengths[i].body,
-          [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
-            Hits*& h = by_number[number];
-            if (!h) {
-              auto it = terms.find(term);
-              if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
-              h = &it->second;
-            }
-            AppendHits(h, stream, doc);
-          });
-      if (known) continue;
-      scratch.clear();
-      Lengths own;
-      IndexDocument(docs[i], 0, &scratch, &own);
-      lengths[i].title = own.title;
-      lengths[i].body = own.body;
-      DocumentTerms& mine = new_terms[i];
-      mine.reserve(scratch.size());
-      for (auto& [term, hits] : scratch) {
-        auto it = terms.find(term);
-        if (it == terms.end()) it = terms.emplace(term, Hits{}).first;
-        AppendHits(&it->second, hits.stream, doc);
-        mine.emplace_back(term, std::move(hits.stream));
+    });
+    if (cache) {
+      for (size_t at = 0; at < n; ++at) {
+        if (is_new[at]) cache->Add(keys_of[at], lengths[first + at].title, lengths[first + at].body,
+                                   new_terms[at]);
       }
-      // Sorted: the cache's records do not depend on the scratch map's order.
-      std::sort(mine.begin(), mine.end());
-      is_new[i] = 1;
     }
-  });
-  if (cache) {
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (is_new[i]) cache->Add(keys_of[i], lengths[i].title, lengths[i].body, new_terms[i]);
+    for (TermMap& terms : chunks) {
+      for (auto& [term, hits] : terms) {
+        auto it = packed.find(term);
+        if (it == packed.end()) it = packed.emplace(term, Packed{}).first;
+        Pack(hits, &it->second);
+      }
+      TermMap().swap(terms);
     }
-    new_terms = {};
   }
   Averages averages;
   size_t with_title = 0, with_body = 0;
@@ -374,72 +470,60 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
   averages.title = with_title ? averages.title / with_title : 0;
   averages.body = with_body ? averages.body / with_body : 0;
 
-  struct Entry {
-    std::string_view key;
-    int chunk;
-    const Hits* hits;
-  };
-  std::vector<Entry> entries;
-  for (int c = 0; c < jobs; ++c) {
-    for (const auto& [key, hits] : chunks[c]) entries.push_back({key, c, &hits});
-  }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.key != b.key ? a.key < b.key : a.chunk < b.chunk;
-  });
-  std::vector<std::pair<size_t, size_t>> groups;  // [begin, end) of one term in `entries`
-  for (size_t i = 0; i < entries.size();) {
-    size_t j = i + 1;
-    while (j < entries.size() && entries[j].key == entries[i].key) ++j;
-    groups.emplace_back(i, j);
-    i = j;
-  }
-  std::vector<std::string> encoded(groups.size());
-  std::vector<size_t> documents(groups.size());
-  RunParallel(jobs, [&](int t) {
-    for (size_t g = t; g < groups.size(); g += jobs) {
-      std::vector<const Hits*> parts;
-      for (size_t e = groups[g].first; e < groups[g].second; ++e) parts.push_back(entries[e].hits);
-      encoded[g] =
-          EncodeTerm(entries[groups[g].first].key, parts, lengths, averages, &documents[g]);
-    }
-  });
-  // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
-  // carry little weight and the longest postings: a query with a rarer word
-  // does not fetch them (the client reads this list).
-  std::vector<std::string> common;
-  std::vector<std::string> keys(groups.size());
-  for (size_t g = 0; g < groups.size(); ++g) {
-    keys[g] = entries[groups[g].first].key;
-    if (documents[g] * kCommonShare >= docs.size() && documents[g] >= kCommonMinimum) {
-      common.push_back(keys[g]);
-    }
-  }
-  // The hits are encoded: free them before the files are put together.
-  entries = {};
-  chunks = {};
+  std::vector<std::pair<std::string_view, Packed*>> terms;
+  terms.reserve(packed.size());
+  for (auto& [key, p] : packed) terms.emplace_back(key, &p);
+  std::sort(terms.begin(), terms.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
 
-  std::vector<IndexFile> files;
+  // Term shards, a block of terms at a time: encoded on `jobs` threads, then
+  // cut into shards that go out as soon as they are full.
+  std::vector<std::string> common;
   std::vector<std::string> bounds;
   std::string shard, last_key;
   auto close_shard = [&] {
-    files.push_back({"t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n"});
+    emit("t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n");
     shard.clear();
   };
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const std::string& key = keys[g];
-    if (bounds.empty()) {
-      bounds.push_back("");
-    } else if (shard.size() + encoded[g].size() > options.shard_bytes) {
-      close_shard();
-      bounds.push_back(Bound(last_key, key));
+  constexpr size_t kBlock = 16384;
+  const int jobs = std::max(1, options.jobs);
+  std::vector<std::string> encoded;
+  std::vector<size_t> documents;
+  for (size_t first = 0; first < terms.size(); first += kBlock) {
+    const size_t n = std::min(kBlock, terms.size() - first);
+    encoded.assign(n, std::string());
+    documents.assign(n, 0);
+    RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
+      for (size_t k = t; k < n; k += jobs) {
+        Packed& p = *terms[first + k].second;
+        encoded[k] = EncodeTerm(terms[first + k].first, p.bytes, lengths, averages, &documents[k]);
+        std::string().swap(p.bytes);
+      }
+    });
+    for (size_t k = 0; k < n; ++k) {
+      const std::string_view key = terms[first + k].first;
+      // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
+      // carry little weight and the longest postings: a query with a rarer
+      // word does not fetch them (the client reads this list).
+      if (documents[k] * kCommonShare >= docs.size() && documents[k] >= kCommonMinimum) {
+        common.emplace_back(key);
+      }
+      if (bounds.empty()) {
+        bounds.push_back("");
+      } else if (shard.size() + encoded[k].size() > options.shard_bytes) {
+        close_shard();
+        bounds.push_back(Bound(last_key, std::string(key)));
+      }
+      if (!shard.empty()) shard += ',';
+      shard += encoded[k];
+      last_key = key;
     }
-    if (!shard.empty()) shard += ',';
-    shard += encoded[g];
-    std::string().swap(encoded[g]);
-    last_key = key;
   }
   if (!bounds.empty()) close_shard();
   const size_t shard_count = bounds.size();
+  const size_t term_count = terms.size();
+  terms = {};
+  PackedMap().swap(packed);
 
   // Document pages.
   const size_t page_docs = std::max<size_t>(1, options.page_docs);
@@ -448,10 +532,10 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
     json page = json::array();
     for (size_t i = p * page_docs; i < docs.size() && i < (p + 1) * page_docs; ++i) {
       const Document& d = docs[i];
-      page.push_back(
-          {std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link, d.snippet});
+      page.push_back({std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link,
+                      d.snippet.empty() ? Snippet(d.body) : d.snippet});
     }
-    files.push_back({"d/" + std::to_string(p) + ".json", Compact(page)});
+    emit("d/" + std::to_string(p) + ".json", Compact(page));
   }
 
   // Documents per day: (days since the previous day with documents, count).
@@ -471,7 +555,7 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
   dates["format"] = kFormat;
   dates["first_day"] = first_day;
   dates["days"] = days;
-  files.push_back({"dates.json", Compact(dates)});
+  emit("dates.json", Compact(dates));
 
   json manifest;
   manifest["format"] = kFormat;
@@ -491,17 +575,15 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
     kinds[k] = kinds.value(k, 0) + 1;
   }
   manifest["kinds"] = kinds;
-  files.push_back({"manifest.json", Compact(manifest)});
+  emit("manifest.json", Compact(manifest));
 
   if (stats) {
     stats->documents = docs.size();
-    stats->terms = groups.size();
+    stats->terms = term_count;
     stats->shards = shard_count;
     stats->pages = pages;
-    stats->bytes = 0;
-    for (const auto& f : files) stats->bytes += f.bytes.size();
+    stats->bytes = bytes_out;
   }
-  return files;
 }
 
 }  // namespace listdigest::search

@@ -22,28 +22,37 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace listdigest::search {
 
-/// One searchable thing. `body` is a view: its text must outlive BuildIndex.
+/// One searchable thing. Its text fields are views: the text must outlive
+/// BuildIndex (the model's strings, or the caller's). An index of a million
+/// documents holds a million of these, so they own nothing but the snippet
+/// a few kinds make up.
 struct Document {
-  char kind = 'm';           // v series version, p patch, r reply, m other message,
-                             // d digest, c contributor
-  int64_t date = 0;          // UTC seconds
-  std::string key;           // unique: orders documents of the same date and kind
-  std::string title;         // field t (phrases work here); shown
-  std::string_view body;     // field b: cover letter, patch description; not shown
-  std::string author;        // shown
-  std::string author_terms;  // field a: the author's names and addresses
-  std::string series_title;  // field r: the title of the series it is part of
-  std::string state;         // filter is:<state>; shown
-  std::string link;          // a path from the site's top ("series/<id>/"), or for
-                             // kinds p, r, m the Message-ID when message_url is set
-  std::string snippet;       // shown under the title
+  char kind = 'm';                // v series version, p patch, r reply, m other message,
+                                  // d digest, c contributor
+  int64_t date = 0;               // UTC seconds
+  std::string_view key;           // with key2, unique: orders documents of the same date
+  std::string_view key2;          // and kind (a Message-ID and its commit)
+  std::string_view title;         // field t (phrases work here); shown
+  std::string_view body;          // field b: cover letter, patch description; not shown
+  std::string_view author;        // shown
+  std::string_view author_terms;  // field a: the author's names and addresses
+  std::string_view series_title;  // field r: the title of the series it is part of
+  std::string_view state;         // filter is:<state>; shown
+  std::string_view link;          // a path from the site's top ("series/<id>/"), or for
+                                  // kinds p, r, m the Message-ID when message_url is set
+  std::string snippet;            // shown under the title; when empty, the start of `body`
 };
+
+/// The start of a text on one line, about 200 bytes cut at a word: what a
+/// result shows of a document without a snippet of its own.
+std::string Snippet(std::string_view text);
 
 class TermCache;
 
@@ -53,6 +62,10 @@ struct IndexOptions {
   size_t shard_bytes = 24 * 1024;
   size_t page_docs = 16;
   int jobs = 1;
+  /// Documents tokenized at a time. Their hits are then packed into compact
+  /// per-term postings, so memory grows with the packed index, not with the
+  /// hits of every document at once. The files do not depend on it.
+  size_t batch_docs = 16384;
   /// search/term_cache.h: documents indexed by an earlier build are not
   /// tokenized again, and the others are added to it. The files are the
   /// same with or without it. nullptr: tokenize every document.
@@ -73,8 +86,16 @@ struct IndexStats {
   size_t bytes = 0;
 };
 
-/// Builds every file of the index. Same documents (in any order), same
-/// files, byte for byte, for any `jobs`.
+/// Receives each file of the index as soon as it is complete, from the
+/// calling thread.
+using FileSink = std::function<void(IndexFile&&)>;
+
+/// Builds every file of the index and hands each to `sink`. Same documents
+/// (in any order), same files, byte for byte, for any `jobs` and
+/// `batch_docs`.
+void BuildIndex(std::vector<Document> documents, const IndexOptions& options,
+                const FileSink& sink, IndexStats* stats = nullptr);
+/// The same, collected (for tests and small indexes).
 std::vector<IndexFile> BuildIndex(std::vector<Document> documents, const IndexOptions& options,
                                   IndexStats* stats = nullptr);
 

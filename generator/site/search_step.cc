@@ -2,6 +2,7 @@
 // contributor becomes a search document (search/index.h), and the index
 // files and the search page go to site/search/.
 #include <algorithm>
+#include <deque>
 
 #include "mail/subject.h"
 #include "pages/views.h"
@@ -14,23 +15,11 @@ namespace {
 // A cover letter can be long (a whole design document); its start says
 // what it is about.
 constexpr size_t kMaxBodyBytes = 16 * 1024;
-constexpr size_t kSnippetBytes = 200;
 
 std::string_view Cut(std::string_view text, size_t max) {
   if (text.size() <= max) return text;
   while (max > 0 && (static_cast<unsigned char>(text[max]) & 0xC0) == 0x80) --max;
   return text.substr(0, max);
-}
-
-// The start of a text on one line, for a result's snippet.
-std::string Snippet(std::string_view text) {
-  std::string folded = mail::FoldWhiteSpace(Cut(text, kSnippetBytes * 2));
-  if (!folded.empty() && folded.front() == ' ') folded.erase(0, 1);
-  if (folded.size() <= kSnippetBytes) return folded;
-  std::string out(Cut(folded, kSnippetBytes));
-  const size_t space = out.find_last_of(' ');
-  if (space != std::string::npos && space > kSnippetBytes / 2) out.resize(space);
-  return out + "…";
 }
 
 // The Date: of a message, or its commit time when the date is missing or
@@ -58,6 +47,16 @@ std::string Count(size_t n, const char* one, const char* many) {
 void WriteSearchIndex(BuildContext& ctx) {
   const model::Archive& a = ctx.archive;
   const bool message_links = !ctx.info.message_url.empty();
+  // Documents are views: the text they show or index that the model does not
+  // hold as such is made here once, per person and per series.
+  std::vector<std::string> author_terms(a.people.size()), person_links(a.people.size());
+  for (size_t p = 0; p < a.people.size(); ++p) {
+    author_terms[p] = AuthorTerms(a.people[p]);
+    person_links[p] = pages::PersonPath(a.people[p]);
+  }
+  std::vector<std::string> series_links(a.series.size());
+  for (size_t s = 0; s < a.series.size(); ++s) series_links[s] = pages::SeriesPath(a.series[s]);
+  std::deque<std::string> texts;  // digest titles and links
   std::vector<search::Document> docs;
   docs.reserve(a.messages.size() + a.people.size() + ctx.digests.size());
   std::vector<bool> is_head(a.messages.size(), false);
@@ -70,15 +69,15 @@ void WriteSearchIndex(BuildContext& ctx) {
     search::Document d;
     d.kind = 'v';
     d.date = DateOf(head);
-    d.key = head.message_id + " " + head.commit;
+    d.key = head.message_id;
+    d.key2 = head.commit;
     d.title = head.subject.text;
     d.body = Cut(head.excerpt, kMaxBodyBytes);
     d.author = author.name;
-    d.author_terms = AuthorTerms(author);
+    d.author_terms = author_terms[v.author];
     d.series_title = series.title;
     d.state = model::StateName(v.state);
-    d.link = pages::SeriesPath(series);
-    d.snippet = Snippet(head.excerpt);
+    d.link = series_links[v.series];
     docs.push_back(std::move(d));
   }
 
@@ -101,21 +100,20 @@ void WriteSearchIndex(BuildContext& ctx) {
     search::Document d;
     d.kind = m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm';
     d.date = date;
-    d.key = m.message_id + " " + m.commit;
+    d.key = m.message_id;
+    d.key2 = m.commit;
     d.title = m.subject.text;
     d.body = m.description;
     if (m.author >= 0) {
       d.author = a.people[m.author].name;
-      d.author_terms = AuthorTerms(a.people[m.author]);
+      d.author_terms = author_terms[m.author];
     }
-    const model::Series* series =
-        m.version >= 0 ? &a.series[a.versions[m.version].series] : nullptr;
-    if (series) d.series_title = series->title;
+    const int series = m.version >= 0 ? a.versions[m.version].series : -1;
+    if (series >= 0) d.series_title = a.series[series].title;
     if (message_links)
       d.link = m.message_id;
-    else if (series)
-      d.link = pages::SeriesPath(*series);
-    d.snippet = Snippet(m.description);
+    else if (series >= 0)
+      d.link = series_links[series];
     docs.push_back(std::move(d));
   }
 
@@ -129,8 +127,8 @@ void WriteSearchIndex(BuildContext& ctx) {
     d.key = person.email;
     d.title = person.name;
     d.author = person.name;
-    d.author_terms = AuthorTerms(person);
-    d.link = pages::PersonPath(person);
+    d.author_terms = author_terms[p];
+    d.link = person_links[p];
     d.snippet = person.email + " · " + Count(act.messages, "message", "messages") + ", " +
                 Count(act.patches, "patch", "patches") + " · " +
                 pages::IsoTime(act.first).substr(0, 10) + " – " +
@@ -145,8 +143,8 @@ void WriteSearchIndex(BuildContext& ctx) {
     d.kind = 'd';
     d.date = a.messages[digest.messages.back()].time;
     d.key = digest.range.id;
-    d.title = ctx.info.list + " digest " + digest.range.id;
-    d.link = "digests/" + digest.range.id + "/";
+    d.title = texts.emplace_back(ctx.info.list + " digest " + digest.range.id);
+    d.link = texts.emplace_back("digests/" + digest.range.id + "/");
     d.snippet = s["start"].get<std::string>() + " – " + s["end"].get<std::string>() + ": " +
                 Count(digest.messages.size(), "message", "messages") + ", " +
                 Count(digest.patches, "patch", "patches") + ", " +
@@ -160,9 +158,19 @@ void WriteSearchIndex(BuildContext& ctx) {
   options.message_url = ctx.info.message_url;
   options.jobs = ctx.jobs;
   options.term_cache = ctx.term_cache;
-  const std::vector<search::IndexFile> files = search::BuildIndex(std::move(docs), options);
-  ParallelFor(files.size(), ctx.jobs,
-              [&](size_t i) { ctx.out.Write("search/" + files[i].path, files[i].bytes); });
+  // Files are written as the index makes them, a few hundred at a time on
+  // every thread: the whole index is never in memory at once.
+  std::vector<search::IndexFile> pending;
+  auto flush = [&] {
+    ParallelFor(pending.size(), ctx.jobs,
+                [&](size_t i) { ctx.out.Write("search/" + pending[i].path, pending[i].bytes); });
+    pending.clear();
+  };
+  search::BuildIndex(std::move(docs), options, [&](search::IndexFile&& file) {
+    pending.push_back(std::move(file));
+    if (pending.size() >= 256) flush();
+  });
+  flush();
 
   nlohmann::json view = pages::PageBase(ctx.info, "../", "Search");
   ctx.out.Render("search/index.html", "search", view);

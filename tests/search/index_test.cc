@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -21,12 +22,17 @@ std::map<std::string, std::string> ByPath(const std::vector<search::IndexFile>& 
   return out;
 }
 
+// Documents are views: their text lives here for the whole test run.
+std::string_view Keep(std::string text) {
+  static std::deque<std::string> texts;
+  return texts.emplace_back(std::move(text));
+}
+
 search::Document Doc(char kind, int64_t date, std::string title, std::string_view body = {}) {
   search::Document d;
   d.kind = kind;
   d.date = date;
-  d.key = title;
-  d.title = std::move(title);
+  d.title = d.key = Keep(std::move(title));
   d.body = body;
   return d;
 }
@@ -81,8 +87,9 @@ TEST_CASE("search index: ids follow dates; postings are delta-encoded with weigh
   // Ids by date: the cover (0), the patch (1), the reply (2).
   const json page = json::parse(files.at("d/0.json"));
   REQUIRE(page.size() == 3);
+  // Without a snippet of its own, a document shows the start of its body.
   CHECK(page[0] == json::array({"v", "[PATCH 0/2] KVM: x86/pmu: vgic things", "", "2021-03-01",
-                                "applied", "", ""}));
+                                "applied", "", "The vgic is here. vgic vgic."}));
   CHECK(page[1][0] == "p");
   CHECK(page[2][0] == "r");
   CHECK(page[2][3] == "2021-03-04");
@@ -127,7 +134,7 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   std::vector<search::Document> docs;
   for (int i = 0; i < 300; ++i) {
     docs.push_back(Doc('p', kMar1 + i * 3600, "subject " + std::to_string(i), bodies[i]));
-    docs.back().key = std::to_string(i);
+    docs.back().key = Keep(std::to_string(i));
   }
   search::IndexOptions options;
   options.shard_bytes = 2000;
@@ -177,14 +184,14 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   CHECK(Ids(shared["b"].get<std::string>(), true) == all);
 }
 
-TEST_CASE("search index: same files for any order of documents and any number of threads") {
+TEST_CASE("search index: same files for any order of documents, any number of threads and any batch") {
   std::vector<std::string> bodies;
   std::vector<search::Document> docs;
   for (int i = 0; i < 500; ++i) bodies.push_back("body " + std::to_string(i % 17) + " vgic its");
   for (int i = 0; i < 500; ++i) {
     docs.push_back(
         Doc(i % 3 ? 'r' : 'v', kMar1 + (i % 50) * kDay, "title " + std::to_string(i), bodies[i]));
-    docs.back().key = std::to_string(i);
+    docs.back().key = Keep(std::to_string(i));
   }
   search::IndexOptions one;
   one.shard_bytes = 1500;
@@ -199,6 +206,32 @@ TEST_CASE("search index: same files for any order of documents and any number of
     CHECK(a[i].path == b[i].path);
     CHECK(a[i].bytes == b[i].bytes);
   }
+  // Batches of 1, 7 and 64 documents pack the postings in many steps.
+  for (size_t batch : {1, 7, 64}) {
+    search::IndexOptions small = four;
+    small.batch_docs = batch;
+    const auto c = search::BuildIndex(docs, small);
+    REQUIRE(c.size() == a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      CAPTURE(batch);
+      CAPTURE(a[i].path);
+      CHECK(a[i].bytes == c[i].bytes);
+    }
+  }
+}
+
+TEST_CASE("search index: a snippet is the start of the body on one line, cut at a word") {
+  CHECK(search::Snippet("  First line\n\n  second\tline  ") == "First line second line ");
+  std::string words;
+  for (int i = 0; i < 100; ++i) words += "word" + std::to_string(i) + " ";
+  const std::string snippet = search::Snippet(words);
+  CHECK(snippet.size() <= 200 + std::string("…").size());
+  CHECK(snippet.substr(snippet.size() - 3) == "…");
+  CHECK(words.rfind(snippet.substr(0, snippet.size() - 3), 0) == 0);
+  // Never inside a character: 150 two-byte characters without a space.
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\xC3\xA9";
+  CHECK(search::Snippet(accents) == accents.substr(0, 200) + "…");
 }
 
 TEST_CASE("search index: the manifest lists the terms in a tenth of the documents or more") {
@@ -207,7 +240,7 @@ TEST_CASE("search index: the manifest lists the terms in a tenth of the document
     docs.push_back(
         Doc('p', kMar1 + i,
             std::string("KVM: arm64: fix ") + (i % 5 ? "pmu" : "vgic") + (i == 7 ? " rare" : "")));
-    docs.back().key = std::to_string(i);
+    docs.back().key = Keep(std::to_string(i));
   }
   const json manifest = json::parse(ByPath(search::BuildIndex(docs, {})).at("manifest.json"));
   // vgic: 400 documents, a fifth, but under the 1,000 that make a posting long.

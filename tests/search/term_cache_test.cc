@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <deque>
+
 #include <map>
 
 #include "mail/message.h"
@@ -18,6 +20,7 @@ namespace {
 
 struct Corpus {
   std::vector<mail::Message> messages;
+  std::deque<std::string> texts;  // what the documents' views show
   std::vector<search::Document> docs;
 };
 
@@ -39,7 +42,7 @@ const Corpus& Real() {
       d.title = m.subject.text;
       d.body = m.body;
       d.author = m.author.name;
-      d.author_terms = m.author.name + " " + m.author.email;
+      d.author_terms = x.texts.emplace_back(m.author.name + " " + m.author.email);
       d.series_title = m.subject.title;
       d.state = i % 3 == 0 ? "new" : "";
       d.snippet = m.subject.title;
