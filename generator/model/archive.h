@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -34,8 +35,8 @@ struct MessageFacts {
   std::string commit;         // 40 hex
   int64_t time = 0;           // committer time
   std::string message_id;
-  std::string in_reply_to;
-  std::vector<std::string> references;
+  std::string in_reply_to;               // In-Reply-To and References: cleared once the
+  std::vector<std::string> references;   // model is built (threads and series are known)
   mail::Subject subject;
   mail::Address author_as_written;  // the author's name and address in this message
   mail::Address from_as_written;    // the From: header as written
@@ -113,12 +114,21 @@ struct Archive {
   std::vector<Person> people;          // sorted by email
   std::vector<SeriesVersion> versions;
   std::vector<Series> series;          // sorted by id
-  std::unordered_map<std::string, int> message_by_id;   // first message with that id
-  std::unordered_map<size_t, int> message_at;           // commit position -> message
+  // First message with that id; the keys are views of `messages`' ids.
+  std::unordered_map<std::string_view, int> message_by_id;
   std::vector<Diagnostic> diagnostics;
   int64_t newest_time = 0;
 
-  int FindMessage(const std::string& id) const;
+  Archive() = default;
+  // Move-only: message_by_id views the ids of `messages`.
+  Archive(const Archive&) = delete;
+  Archive& operator=(const Archive&) = delete;
+  Archive(Archive&&) = default;
+  Archive& operator=(Archive&&) = default;
+
+  int FindMessage(std::string_view id) const;
+  /// The message of the commit at `position` in Inbox::commits(), or -1.
+  int MessageAt(size_t position) const;
 };
 
 /// Reports progress while messages are read: (done, total).

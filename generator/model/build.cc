@@ -183,10 +183,18 @@ const char* StateName(State state) {
   return "new";
 }
 
-int Archive::FindMessage(const std::string& id) const {
+int Archive::FindMessage(std::string_view id) const {
   if (id.empty()) return -1;
   auto it = message_by_id.find(id);
   return it == message_by_id.end() ? -1 : it->second;
+}
+
+int Archive::MessageAt(size_t position) const {
+  // Messages are in archive order: their positions increase.
+  auto it = std::lower_bound(messages.begin(), messages.end(), position,
+                             [](const MessageFacts& m, size_t p) { return m.position < p; });
+  return it != messages.end() && it->position == position ? static_cast<int>(it - messages.begin())
+                                                          : -1;
 }
 
 MessageFacts ExtractFacts(const mail::Message& message) {
@@ -308,7 +316,6 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   // The facts move into the model whole: one copy of every message at a time.
   a.messages = std::move(parsed);
   a.message_by_id.reserve(a.messages.size());
-  a.message_at.reserve(a.messages.size());
   for (MessageFacts& f : a.messages) {
     f.author = person_of(f.author_as_written);
     f.sender = f.from_as_written.email.empty() ? f.author : person_of(f.from_as_written);
@@ -322,7 +329,6 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     const int index = static_cast<int>(&f - a.messages.data());
     for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
     a.message_by_id.emplace(f.message_id, index);
-    a.message_at.emplace(f.position, index);
     a.newest_time = std::max(a.newest_time, f.time);
   }
   // Threads are trees. Links to an earlier message go first: they cannot
@@ -356,6 +362,12 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
   }
   GroupSeries(&a);
+  // Threads and series are known: no page needs the ids they were found by,
+  // and they are most of a reply's facts.
+  for (MessageFacts& m : a.messages) {
+    std::string().swap(m.in_reply_to);
+    std::vector<std::string>().swap(m.references);
+  }
   if (times) {
     const auto now = std::chrono::steady_clock::now();
     times->read_parse_seconds = std::chrono::duration<double>(parsed_at - start).count();

@@ -77,9 +77,8 @@ Digest ComputeDigest(const Archive& a, const DigestRange& range) {
   std::map<std::string, int> domains;
   std::map<int, size_t> versions;  // version -> newest position of its messages in range
   for (size_t position : range.positions) {
-    auto it = a.message_at.find(position);
-    if (it == a.message_at.end()) continue;
-    const int index = it->second;
+    const int index = a.MessageAt(position);
+    if (index < 0) continue;
     const MessageFacts& m = a.messages[index];
     d.messages.push_back(index);
     if (m.is_reply()) {
