@@ -2,10 +2,12 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string_view>
 
@@ -15,6 +17,18 @@ namespace {
 namespace fs = std::filesystem;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
+
+// Templates parsed once per thread and theme, not once per page: a build
+// renders thousands of pages with a dozen templates. One set per thread,
+// since rendering is not const in kainjow's mustache.
+mustache& Parsed(uint64_t theme, const std::string& name, const std::string& text) {
+  thread_local std::map<std::pair<uint64_t, std::string>, std::unique_ptr<mustache>> parsed;
+  std::unique_ptr<mustache>& slot = parsed[{theme, name}];
+  // A render that failed in a partial leaves its template invalid: parse it
+  // again, as for the first page.
+  if (!slot || !slot->is_valid()) slot = std::make_unique<mustache>(text);
+  return *slot;
+}
 
 bool ReadFile(const fs::path& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -113,6 +127,8 @@ bool Theme::Load(const std::string& theme_dir, const std::vector<std::string>& o
     if (!dir.empty()) LoadFolder(dir, &t.templates_, &t.static_files_);
   }
   t.asset_version_ = AssetVersion(t.static_files_);
+  static std::atomic<uint64_t> loaded{0};
+  t.id_ = ++loaded;
   if (!t.templates_.count("base")) {
     *err = theme_dir + "/templates/base.mustache: missing; every theme needs a base layout";
     return false;
@@ -143,14 +159,14 @@ bool Theme::RenderPage(const std::string& name, const nlohmann::json& view,
   for (const auto& [partial_name, text] : templates_) {
     if (partial_name[0] == '_') d.set(partial_name, data(text));
   }
-  mustache page(it->second);
+  mustache& page = Parsed(id_, name, it->second);
   if (!page.is_valid()) {
     *err = name + ".mustache: " + page.error_message();
     return false;
   }
   const std::string content = page.render(d);
   d.set("content", data(content));
-  mustache base(templates_.at("base"));
+  mustache& base = Parsed(id_, "base", templates_.at("base"));
   if (!base.is_valid()) {
     *err = "base.mustache: " + base.error_message();
     return false;

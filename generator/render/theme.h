@@ -2,6 +2,7 @@
 // theme ships. Views come in as JSON made for the templates by pages/.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ class Theme {
   std::map<std::string, std::string> templates_;
   std::map<std::string, std::string> static_files_;
   std::string asset_version_;
+  uint64_t id_ = 0;  // tells loaded themes apart: their parsed templates are cached
 };
 
 /// Escapes text for XML (feeds, sitemaps): & < > " '.
