@@ -1,6 +1,8 @@
 #include "model/facts_store.h"
 
 #include <cstring>
+#include <string_view>
+#include <vector>
 
 #include "model/content_hash.h"
 #include "model/facts_io.h"
@@ -76,10 +78,7 @@ bool FactsStore::ParseKey(const std::string& hex, Key* key) {
 }
 
 bool FactsStore::Parse(std::string bytes, const std::string& identity, std::string* why) {
-  index_.clear();
-  used_.reset();
-  old_count_ = 0;
-  data_.clear();
+  Clear();
   const size_t magic = sizeof kMagic - 1;
   if (bytes.size() < magic + 8 + 16 || bytes.compare(0, magic, kMagic) != 0) {
     *why = "not a listdigest facts file";
@@ -143,59 +142,84 @@ bool FactsStore::Find(const std::string& blob, MessageFacts* facts) const {
   const auto it = index_.find(key);
   if (it == index_.end()) return false;
   const Span& s = it->second;
-  const std::string& from = s.added ? added_ : data_;
-  if (!DecodeFacts(std::string_view(from).substr(s.payload, s.size), facts)) return false;
-  if (!s.added) used_[s.index].store(true, std::memory_order_relaxed);
+  if (s.added) {
+    thread_local std::string payload;
+    return added_.Read(s.payload, s.size, &payload) && DecodeFacts(payload, facts);
+  }
+  if (!DecodeFacts(std::string_view(data_).substr(s.payload, s.size), facts)) return false;
+  used_[s.index].store(true, std::memory_order_relaxed);
   return true;
 }
 
 void FactsStore::Add(const std::string& blob, const MessageFacts& facts) {
   Key key;
   if (!ParseKey(blob, &key) || index_.count(key)) return;
-  std::string payload;
-  EncodeFacts(facts, &payload);
+  payload_.clear();
+  EncodeFacts(facts, &payload_);
+  std::string head;
+  head.append(reinterpret_cast<const char*>(&key.a), 8);
+  head.append(reinterpret_cast<const char*>(&key.b), 8);
+  head.append(reinterpret_cast<const char*>(&key.c), 4);
+  PutVarint(&head, payload_.size());
   const size_t record = added_.size();
-  added_.append(reinterpret_cast<const char*>(&key.a), 8);
-  added_.append(reinterpret_cast<const char*>(&key.b), 8);
-  added_.append(reinterpret_cast<const char*>(&key.c), 4);
-  PutVarint(&added_, payload.size());
-  const size_t at = added_.size();
-  added_ += payload;
-  index_.emplace(key, Span{record, at, payload.size(), true, new_count_++});
+  if (!added_.Append(head) || !added_.Append(payload_)) return;
+  index_.emplace(key, Span{record, record + head.size(), payload_.size(), true, new_count_++});
 }
 
 bool FactsStore::Changed() const {
-  if (new_count_ > 0) return true;
+  if (new_count_ > 0 || !added_.ok()) return true;
   for (size_t i = 0; i < old_count_; ++i) {
     if (!used_[i].load(std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
-std::string FactsStore::Serialize(const std::string& identity) const {
-  std::string out(kMagic, sizeof kMagic - 1);
-  PutU32(&out, kStoreFormat);
-  PutU32(&out, static_cast<uint32_t>(kFactsFormat));
-  PutVarint(&out, identity.size());
-  out += identity;
+bool FactsStore::Write(const std::string& identity, const ByteSink& sink, std::string* err) const {
+  if (!added_.ok()) {
+    *err = added_.error();
+    return false;
+  }
+  HashingWriter out(sink, err);
+  std::string head(kMagic, sizeof kMagic - 1);
+  PutU32(&head, kStoreFormat);
+  PutU32(&head, static_cast<uint32_t>(kFactsFormat));
+  PutVarint(&head, identity.size());
+  head += identity;
   size_t kept = 0;
   for (size_t i = 0; i < old_count_; ++i) kept += used_[i].load(std::memory_order_relaxed);
-  PutU64(&out, kept + new_count_);
+  PutU64(&head, kept + new_count_);
+  out.Put(head);
   // Loaded records in file order, then added ones in the order they came:
-  // the same builds give the same file.
+  // the same builds give the same file. Records that follow each other in
+  // data_ go out as one piece.
   std::vector<const Span*> old(old_count_, nullptr);
   for (const auto& [key, span] : index_) {
     if (!span.added) old[span.index] = &span;
   }
+  size_t run = 0, run_end = 0;
   for (const Span* s : old) {
-    if (!used_[s->index].load(std::memory_order_relaxed)) continue;
-    out.append(data_, s->record, s->payload + s->size - s->record);
+    if (!s || !used_[s->index].load(std::memory_order_relaxed)) continue;
+    if (s->record != run_end) {
+      out.Put(std::string_view(data_).substr(run, run_end - run));
+      run = s->record;
+    }
+    run_end = s->payload + s->size;
   }
-  out += added_;
-  const Hash128 h = HashBytes(out);
-  PutU64(&out, h.lo);
-  PutU64(&out, h.hi);
-  return out;
+  out.Put(std::string_view(data_).substr(run, run_end - run));
+  if (!out.ok()) return false;
+  const auto put = [&out](std::string_view bytes, std::string*) {
+    out.Put(bytes);
+    return out.ok();
+  };
+  return added_.CopyTo(put, err) && out.Finish();
+}
+
+void FactsStore::Clear() {
+  index_ = {};
+  used_.reset();
+  data_ = std::string();
+  added_.Clear();
+  old_count_ = new_count_ = 0;
 }
 
 }  // namespace listdigest::model

@@ -4,6 +4,10 @@
 // blob's bytes (and on the generator), so a record is valid whatever
 // commit, epoch or position holds the blob, also after a history rewrite.
 //
+// Records added by a build wait in a spill file (model/store_file.h), not
+// in memory, and Write streams the file; memory holds the previous file as
+// loaded and an index of every record.
+//
 // File layout (all integers little-endian; format 1):
 //   "LDFACTS\n"                     8 bytes
 //   u32 store format (1), u32 kFactsFormat
@@ -20,6 +24,7 @@
 #include <unordered_map>
 
 #include "model/archive.h"
+#include "model/store_file.h"
 
 namespace listdigest::model {
 
@@ -29,24 +34,40 @@ class FactsStore : public FactsCache {
   FactsStore(const FactsStore&) = delete;
   FactsStore& operator=(const FactsStore&) = delete;
 
-  /// Takes the bytes of a file that Serialize wrote with the same
-  /// `identity`. When they are cut, corrupt or from another identity or
-  /// format, returns false with `why` set to a few words ("corrupt", "from
-  /// another listdigest build"), and the store stays empty and usable.
+  /// Records added from now on wait in the file at `path` (the build
+  /// cache's folder; created on the first Add, removed by Clear and the
+  /// destructor). Without it they stay in memory. Call before any Add.
+  void SetSpillFile(std::string path) { added_.SetPath(std::move(path)); }
+  const std::string& spill_file() const { return added_.path(); }
+
+  /// Takes the bytes of a file that Write wrote with the same `identity`,
+  /// in place of anything the store held. When they are cut, corrupt or
+  /// from another identity or format, returns false with `why` set to a few
+  /// words ("corrupt", "from another listdigest build"), and the store
+  /// stays empty and usable.
   bool Parse(std::string bytes, const std::string& identity, std::string* why);
 
   /// Thread-safe with other Find calls. Decodes the blob's record; a record
-  /// that does not decode is treated as absent (its message is parsed again).
+  /// that does not decode (or cannot be read back from the spill file) is
+  /// treated as absent (its message is parsed again).
   bool Find(const std::string& blob, MessageFacts* facts) const override;
-  /// Not thread-safe. A blob already stored is left as it is.
+  /// Not thread-safe. A blob already stored is left as it is. When the
+  /// spill file cannot be written the record is dropped, and Write says why.
   void Add(const std::string& blob, const MessageFacts& facts) override;
 
-  /// Whether Serialize would give other bytes than Parse took: a record was
-  /// added, or one was not found by this build.
+  /// Whether Write would give other bytes than Parse took: a record was
+  /// added (or failed to be), or one was not found by this build.
   bool Changed() const;
-  /// The file: the records found or added since Parse, those of messages
-  /// that left the archive dropped. `identity` as for Parse.
-  std::string Serialize(const std::string& identity) const;
+  /// Streams the file to `sink`: the records found or added since Parse,
+  /// those of messages that left the archive dropped; `identity` as for
+  /// Parse. Neither the loaded records nor the added ones are copied in
+  /// memory on the way. False, with `err` set, when the spill file failed
+  /// or `sink` refused bytes.
+  bool Write(const std::string& identity, const ByteSink& sink, std::string* err) const;
+
+  /// Empties the store: frees the loaded file and the index and removes
+  /// the spill file (its path stays).
+  void Clear();
 
   size_t loaded() const { return old_count_; }
   size_t added() const { return new_count_; }
@@ -69,12 +90,13 @@ class FactsStore : public FactsCache {
   };
   static bool ParseKey(const std::string& hex, Key* key);
 
-  std::string data_;    // the file as parsed
-  std::string added_;   // records added since, in the file's record form
+  std::string data_;  // the file as parsed
+  SpillFile added_;   // records added since, in the file's record form
   std::unordered_map<Key, Span, KeyHash> index_;
   std::unique_ptr<std::atomic<bool>[]> used_;  // per loaded record: found by this build
   size_t old_count_ = 0;
   size_t new_count_ = 0;
+  std::string payload_;  // Add's scratch
 };
 
 }  // namespace listdigest::model

@@ -86,32 +86,27 @@ bool WellFormed(const std::vector<uint32_t>& s) {
 }  // namespace
 
 bool TermCache::Parse(std::string file, const std::string& identity, std::string* why) {
-  records_.clear();
-  dictionary_.clear();
-  parsed_ = parsed_terms_ = 0;
+  Clear();
   // Parsed in place: the dictionary's views point into data_.
   data_ = std::move(file);
   const std::string& bytes = data_;
+  const auto refuse = [&](const char* reason) {
+    *why = reason;
+    data_ = std::string();
+    return false;
+  };
   const size_t magic = sizeof kMagic - 1;
   if (bytes.size() < magic + kKeyBytes || bytes.compare(0, magic, kMagic) != 0) {
-    *why = "not a listdigest terms file";
-    return false;
+    return refuse("not a listdigest terms file");
   }
   const std::string_view body(bytes.data(), bytes.size() - kKeyBytes);
   Reader tail{std::string_view(bytes).substr(body.size())};
-  if (model::HashBytes(body) != tail.Key()) {
-    *why = "corrupt (terms.bin)";
-    return false;
-  }
+  if (model::HashBytes(body) != tail.Key()) return refuse("corrupt (terms.bin)");
   Reader r{body, magic};
-  if (r.Fixed(4) != kFormat) {
-    *why = "from another cache format";
-    return false;
-  }
+  if (r.Fixed(4) != kFormat) return refuse("from another cache format");
   const size_t identity_size = r.Count();
   if (!r.ok || body.substr(r.pos, identity_size) != identity) {
-    *why = "from another listdigest build";
-    return false;
+    return refuse("from another listdigest build");
   }
   r.pos += identity_size;
   std::vector<std::string_view> dictionary;
@@ -139,8 +134,7 @@ bool TermCache::Parse(std::string file, const std::string& identity, std::string
     records[key] = Record{start, r.pos - start, false, i};
   }
   if (!r.ok || r.pos != body.size() || records.size() != docs) {
-    *why = "corrupt (terms.bin)";
-    return false;
+    return refuse("corrupt (terms.bin)");
   }
   dictionary_ = std::move(dictionary);
   records_ = std::move(records);
@@ -157,7 +151,11 @@ bool TermCache::Find(
   const auto it = records_.find(key);
   if (it == records_.end()) return false;
   const Record& rec = it->second;
-  Reader r{std::string_view(rec.added ? added_ : data_).substr(rec.offset, rec.size), kKeyBytes};
+  thread_local std::string added;
+  if (rec.added && !added_.Read(rec.offset, rec.size, &added)) return false;
+  Reader r{
+      rec.added ? std::string_view(added) : std::string_view(data_).substr(rec.offset, rec.size),
+      kKeyBytes};
   const uint64_t t = r.Varint(), b = r.Varint();
   // Decoded and checked whole before any hit is reported: a document is
   // replayed entirely or not at all.
@@ -204,38 +202,49 @@ uint32_t TermCache::TermNumber(const std::string& term) {
 void TermCache::Add(const model::Hash128& key, uint32_t title, uint32_t body,
                     const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries) {
   if (records_.count(key)) return;
-  const size_t start = added_.size();
-  PutKey(&added_, key);
-  PutVarint(&added_, title);
-  PutVarint(&added_, body);
-  PutVarint(&added_, entries.size());
+  record_.clear();
+  PutKey(&record_, key);
+  PutVarint(&record_, title);
+  PutVarint(&record_, body);
+  PutVarint(&record_, entries.size());
   for (const auto& [term, stream] : entries) {
-    PutVarint(&added_, TermNumber(term));
-    PutVarint(&added_, stream.size());
-    for (uint32_t v : stream) PutVarint(&added_, v);
+    PutVarint(&record_, TermNumber(term));
+    PutVarint(&record_, stream.size());
+    for (uint32_t v : stream) PutVarint(&record_, v);
   }
-  records_[key] = Record{start, added_.size() - start, true, added_count_++};
+  const size_t start = added_.size();
+  if (!added_.Append(record_)) return;
+  records_[key] = Record{start, record_.size(), true, added_count_++};
 }
 
 bool TermCache::Changed() const {
-  if (added_count_ > 0) return true;
+  if (added_count_ > 0 || !added_.ok()) return true;
   for (size_t i = 0; i < parsed_; ++i) {
     if (!used_[i].load(std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
-std::string TermCache::Serialize(const std::string& identity) const {
-  std::string out(kMagic, sizeof kMagic - 1);
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(kFormat >> (8 * i)));
-  PutVarint(&out, identity.size());
-  out += identity;
+bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
+                      std::string* err) const {
+  if (!added_.ok()) {
+    *err = added_.error();
+    return false;
+  }
+  model::HashingWriter out(sink, err);
+  std::string piece(kMagic, sizeof kMagic - 1);
+  for (int i = 0; i < 4; ++i) piece.push_back(static_cast<char>(kFormat >> (8 * i)));
+  PutVarint(&piece, identity.size());
+  piece += identity;
   // The dictionary is kept whole (term numbers stay valid); terms of
   // documents that left the archive stay with it, which costs a few bytes.
-  PutVarint(&out, dictionary_.size());
+  PutVarint(&piece, dictionary_.size());
+  out.Put(piece);
   for (const std::string_view term : dictionary_) {
-    PutVarint(&out, term.size());
-    out += term;
+    piece.clear();
+    PutVarint(&piece, term.size());
+    piece += term;
+    out.Put(piece);
   }
   std::vector<const Record*> parsed(parsed_, nullptr);
   size_t kept = added_count_;
@@ -245,14 +254,37 @@ std::string TermCache::Serialize(const std::string& identity) const {
       ++kept;
     }
   }
-  PutVarint(&out, kept);
+  piece.clear();
+  PutVarint(&piece, kept);
+  out.Put(piece);
+  // Records that follow each other in data_ go out as one piece.
+  size_t run = 0, run_end = 0;
   for (const Record* rec : parsed) {
-    if (rec) out.append(data_, rec->offset, rec->size);
+    if (!rec) continue;
+    if (rec->offset != run_end) {
+      out.Put(std::string_view(data_).substr(run, run_end - run));
+      run = rec->offset;
+    }
+    run_end = rec->offset + rec->size;
   }
-  out += added_;
-  const model::Hash128 h = model::HashBytes(out);
-  PutKey(&out, h);
-  return out;
+  out.Put(std::string_view(data_).substr(run, run_end - run));
+  if (!out.ok()) return false;
+  const auto put = [&out](std::string_view bytes, std::string*) {
+    out.Put(bytes);
+    return out.ok();
+  };
+  return added_.CopyTo(put, err) && out.Finish();
+}
+
+void TermCache::Clear() {
+  records_ = {};
+  used_.reset();
+  dictionary_ = {};
+  term_numbers_ = {};
+  new_terms_ = {};
+  data_ = std::string();
+  added_.Clear();
+  parsed_ = parsed_terms_ = added_count_ = 0;
 }
 
 }  // namespace listdigest::search

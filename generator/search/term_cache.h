@@ -5,6 +5,10 @@
 // yields is a function of that text alone, so a record is valid for the
 // document whatever its number or neighbours.
 //
+// Records added by a build wait in a spill file (model/store_file.h), not
+// in memory, and Write streams the file; memory holds the previous file as
+// loaded, the dictionary and an index of every record.
+//
 // File layout (integers as LEB128 varints unless said otherwise; format 1):
 //   "LDTERMS\n", u32 format, varint length + the generator's identity
 //   varint count, then each term: varint length + bytes (the dictionary)
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "model/content_hash.h"
+#include "model/store_file.h"
 
 namespace listdigest::search {
 
@@ -35,14 +40,21 @@ class TermCache {
   TermCache(const TermCache&) = delete;
   TermCache& operator=(const TermCache&) = delete;
 
-  /// Takes a file Serialize wrote with the same `identity`; false, with
-  /// `why`, when it is cut, corrupt or from another identity (the cache then
-  /// stays empty and usable).
+  /// Records added from now on wait in the file at `path` (the build
+  /// cache's folder; created on the first Add, removed by Clear and the
+  /// destructor). Without it they stay in memory. Call before any Add.
+  void SetSpillFile(std::string path) { added_.SetPath(std::move(path)); }
+  const std::string& spill_file() const { return added_.path(); }
+
+  /// Takes a file Write wrote with the same `identity`, in place of
+  /// anything the cache held; false, with `why`, when it is cut, corrupt or
+  /// from another identity (the cache then stays empty and usable).
   bool Parse(std::string file, const std::string& identity, std::string* why);
 
   /// Calls `hit(term number, term, stream)` for every term of the document
   /// with `key` and sets its lengths; false when the document is unknown (or
-  /// its record does not decode). Thread-safe with other Find calls.
+  /// its record does not decode or cannot be read back from the spill
+  /// file). Thread-safe with other Find calls.
   bool Find(const model::Hash128& key, uint32_t* title, uint32_t* body,
             const std::function<void(uint32_t, std::string_view, const std::vector<uint32_t>&)>&
                 hit) const;
@@ -50,14 +62,23 @@ class TermCache {
   /// below this.
   size_t terms() const { return dictionary_.size(); }
 
-  /// A document indexed now: its terms and streams. Not thread-safe.
+  /// A document indexed now: its terms and streams. Not thread-safe. A
+  /// document already stored is left as it is. When the spill file cannot
+  /// be written the record is dropped, and Write says why.
   void Add(const model::Hash128& key, uint32_t title, uint32_t body,
            const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries);
 
-  /// Whether Serialize would write other bytes than Parse took.
+  /// Whether Write would write other bytes than Parse took.
   bool Changed() const;
-  /// The documents found or added since Parse (others are dropped).
-  std::string Serialize(const std::string& identity) const;
+  /// Streams the file to `sink`: the documents found or added since Parse
+  /// (others are dropped). Neither the loaded records nor the added ones
+  /// are copied in memory on the way. False, with `err` set, when the
+  /// spill file failed or `sink` refused bytes.
+  bool Write(const std::string& identity, const model::ByteSink& sink, std::string* err) const;
+
+  /// Empties the cache: frees the loaded file, the dictionary and the
+  /// index and removes the spill file (its path stays).
+  void Clear();
 
  private:
   struct Record {
@@ -72,7 +93,7 @@ class TermCache {
   uint32_t TermNumber(const std::string& term);
 
   std::string data_;
-  std::string added_;
+  model::SpillFile added_;
   std::vector<std::string_view> dictionary_;  // into data_, or into new_terms_
   std::deque<std::string> new_terms_;
   std::unordered_map<std::string_view, uint32_t> term_numbers_;  // filled on the first Add
@@ -81,6 +102,7 @@ class TermCache {
   size_t parsed_ = 0;
   size_t parsed_terms_ = 0;
   size_t added_count_ = 0;
+  std::string record_;  // Add's scratch
 };
 
 }  // namespace listdigest::search

@@ -1,10 +1,11 @@
 #include "site/cache.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <functional>
 
 #include "model/content_hash.h"
 #include "model/facts_io.h"
@@ -21,28 +22,43 @@ constexpr uint32_t kCommitsFormat = 1;
 bool ReadWholeFile(const std::string& path, std::string* out) { return ReadFileBytes(path, out); }
 
 // A temporary file beside `path`, then a rename: a reader (or a build that
-// was killed halfway) sees the old file or the new one.
-bool WriteAtomically(const std::string& path, const std::string& bytes, std::string* err) {
+// was killed halfway) sees the old file or the new one. `content` hands the
+// file's bytes to the sink in pieces, each written at once, so a file of any
+// size is written without being held in memory.
+bool WriteAtomicallyStreamed(
+    const std::string& path,
+    const std::function<bool(const model::ByteSink&, std::string*)>& content, std::string* err) {
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      *err = tmp + ": cannot write (disk full or no permission?)";
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    *err = path + ": cannot replace: " + ec.message();
-    fs::remove(tmp, ec);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    *err = model::CannotWrite(tmp, errno);
     return false;
   }
-  return true;
+  bool ok = content(model::FileSink(fd, tmp), err);
+  if (::close(fd) != 0 && ok) {
+    *err = model::CannotWrite(tmp, errno);
+    ok = false;
+  }
+  std::error_code ec;
+  if (ok) {
+    fs::rename(tmp, path, ec);
+    if (!ec) return true;
+    *err = path + ": cannot replace: " + ec.message();
+  }
+  fs::remove(tmp, ec);
+  return false;
+}
+
+bool WriteAtomically(const std::string& path, const std::string& bytes, std::string* err) {
+  return WriteAtomicallyStreamed(
+      path, [&bytes](const model::ByteSink& sink, std::string* why) { return sink(bytes, why); },
+      err);
+}
+
+// Where a store's records added by this build wait until Save: beside its
+// file, with a name that Save's clean-up of a killed build's leftovers knows.
+std::string SpillPath(const std::string& dir, const char* file) {
+  return (fs::path(dir) / file).string() + ".tmp-" + std::to_string(::getpid()) + "-added";
 }
 
 class Out {
@@ -210,6 +226,8 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   std::error_code ec;
   archive_ = fs::weakly_canonical(fs::absolute(archive_path, ec), ec).string();
   notice->clear();
+  facts_.SetSpillFile(SpillPath(dir, "facts.bin"));
+  terms_.SetSpillFile(SpillPath(dir, "terms.bin"));
   if (!read) return;
   std::string commits, facts, why;
   const bool have_commits = ReadWholeFile((fs::path(dir) / "commits.bin").string(), &commits);
@@ -269,6 +287,14 @@ std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox
 }
 
 bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
+  const bool saved = SaveFiles(inbox, err);
+  // Saved or not, the stores' memory and spill files go.
+  facts_.Clear();
+  terms_.Clear();
+  return saved;
+}
+
+bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) {
@@ -276,9 +302,12 @@ bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
            "; set cache_dir to a writable folder";
     return false;
   }
-  // Temporary files of a build that was killed while saving.
+  // Temporary files of a build that was killed while saving (but not this
+  // build's spill files).
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    if (entry.path().filename().string().find(".tmp-") != std::string::npos) {
+    if (entry.path().filename().string().find(".tmp-") != std::string::npos &&
+        entry.path() != fs::path(facts_.spill_file()) &&
+        entry.path() != fs::path(terms_.spill_file())) {
       fs::remove(entry.path(), ec);
     }
   }
@@ -287,15 +316,22 @@ bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
     if (!WriteAtomically((fs::path(dir_) / "commits.bin").string(), commits, err)) return false;
     commits_bytes_ = commits;
   }
+  const std::string& identity = GeneratorIdentity();
   if (facts_.Changed() || !fs::exists(fs::path(dir_) / "facts.bin", ec)) {
-    if (!WriteAtomically((fs::path(dir_) / "facts.bin").string(),
-                         facts_.Serialize(GeneratorIdentity()), err)) {
+    if (!WriteAtomicallyStreamed((fs::path(dir_) / "facts.bin").string(),
+                                 [&](const model::ByteSink& sink, std::string* why) {
+                                   return facts_.Write(identity, sink, why);
+                                 },
+                                 err)) {
       return false;
     }
   }
   if (terms_.Changed() || !fs::exists(fs::path(dir_) / "terms.bin", ec)) {
-    if (!WriteAtomically((fs::path(dir_) / "terms.bin").string(),
-                         terms_.Serialize(GeneratorIdentity()), err)) {
+    if (!WriteAtomicallyStreamed((fs::path(dir_) / "terms.bin").string(),
+                                 [&](const model::ByteSink& sink, std::string* why) {
+                                   return terms_.Write(identity, sink, why);
+                                 },
+                                 err)) {
       return false;
     }
   }

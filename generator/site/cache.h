@@ -8,6 +8,9 @@
 //   facts.bin    the facts of every message, by blob id (model/facts_store.h)
 //   terms.bin    the search terms of every search document, by a hash of its
 //                text (search/term_cache.h)
+// Records a build adds to the facts and terms wait in spill files beside
+// them (facts.bin.tmp-<pid>-added) until Save streams them into the new
+// files, so a build of any size holds neither store's additions in memory.
 // Everything in it is checked or content-addressed, so a cache can make a
 // build faster but never different: a cache that is missing, corrupt, from
 // another listdigest build or from another archive is ignored (with a
@@ -47,11 +50,16 @@ class BuildCache {
   /// purge or a force push), which was therefore listed again.
   std::vector<std::string> RewrittenEpochs(const archive::Inbox& inbox) const;
 
-  /// Writes the files whose content changed. On failure sets `err`; the
-  /// site is not affected, only the next build is slower.
+  /// Writes the files whose content changed, streaming facts.bin and
+  /// terms.bin from the stores. On failure sets `err` (the file and what to
+  /// do); the site is not affected, only the next build is slower. Call
+  /// once, at the end of a build: afterwards the stores are empty, their
+  /// spill files (records this build added) removed.
   bool Save(const archive::Inbox& inbox, std::string* err);
 
  private:
+  bool SaveFiles(const archive::Inbox& inbox, std::string* err);
+
   std::string dir_;
   std::string archive_;  // the archive's absolute path
   std::vector<archive::EpochListing> known_;

@@ -1,0 +1,205 @@
+// The term cache's file (search/term_cache.h) as Write streams it: byte for
+// byte the layout its header documents, which is what the in-memory
+// serialization of earlier versions wrote, whether the documents added wait
+// in memory or in a spill file; a document added twice keeps its first
+// terms; the spill file goes with Clear.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/content_hash.h"
+#include "search/term_cache.h"
+#include "support.h"
+
+namespace listdigest {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Doc {
+  model::Hash128 key;
+  uint32_t title = 0, body = 0;
+  std::vector<std::pair<std::string, std::vector<uint32_t>>> entries;
+};
+
+// A made-up document with terms shared by many ("kvm3") and its own
+// ("only17"), each with a stream as BuildIndex writes it: 4,000 of them
+// hold about 2 MB, more than the spill file's 1 MB buffer.
+Doc MakeDoc(int i, const std::string& salt = "") {
+  Doc d;
+  d.key = model::HashBytes("doc " + std::to_string(i) + salt);
+  d.title = static_cast<uint32_t>(i % 13);
+  d.body = static_cast<uint32_t>(i * 7 % 1000);
+  std::vector<uint32_t> title_hits = {0, 2, 1, static_cast<uint32_t>(i % 9 + 2)};
+  const std::vector<uint32_t> body_hits = {1, static_cast<uint32_t>(i % 40 + 1)};
+  std::vector<uint32_t> long_title = {0, 250};
+  for (uint32_t k = 0; k < 250; ++k) long_title.push_back(k * 3);
+  d.entries.emplace_back("kvm" + std::to_string(i % 5), title_hits);
+  d.entries.emplace_back("only" + std::to_string(i) + salt, body_hits);
+  d.entries.emplace_back("x86/" + std::to_string(i % 11), std::vector<uint32_t>{2, 3, 4});
+  d.entries.emplace_back("long" + std::to_string(i % 3), long_title);
+  std::sort(d.entries.begin(), d.entries.end());
+  return d;
+}
+
+void Varint(std::string* out, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+  out->push_back(static_cast<char>(v));
+}
+
+void Key(std::string* out, const model::Hash128& k) {
+  for (uint64_t v : {k.lo, k.hi}) {
+    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  }
+}
+
+// The file of a cache whose dictionary is `dictionary` and which holds
+// `docs` in that order, built from the layout in term_cache.h,
+// independently of TermCache; terms new to the dictionary join it in the
+// order the documents name them.
+std::string Expected(const std::string& identity, std::vector<std::string> dictionary,
+                     const std::vector<Doc>& docs) {
+  std::map<std::string, size_t> numbers;
+  for (size_t i = 0; i < dictionary.size(); ++i) numbers.emplace(dictionary[i], i);
+  std::string records;
+  for (const Doc& d : docs) {
+    Key(&records, d.key);
+    Varint(&records, d.title);
+    Varint(&records, d.body);
+    Varint(&records, d.entries.size());
+    for (const auto& [term, stream] : d.entries) {
+      const auto [it, is_new] = numbers.emplace(term, dictionary.size());
+      if (is_new) dictionary.push_back(term);
+      Varint(&records, it->second);
+      Varint(&records, stream.size());
+      for (uint32_t v : stream) Varint(&records, v);
+    }
+  }
+  std::string out = "LDTERMS\n";
+  out += std::string("\x01\x00\x00\x00", 4);
+  Varint(&out, identity.size());
+  out += identity;
+  Varint(&out, dictionary.size());
+  for (const std::string& term : dictionary) {
+    Varint(&out, term.size());
+    out += term;
+  }
+  Varint(&out, docs.size());
+  out += records;
+  Key(&out, model::HashBytes(out));
+  return out;
+}
+
+std::string Written(const search::TermCache& cache, const std::string& identity) {
+  std::string bytes, err;
+  const auto sink = [&bytes](std::string_view piece, std::string*) {
+    bytes += piece;
+    return true;
+  };
+  REQUIRE_MESSAGE(cache.Write(identity, sink, &err), err);
+  return bytes;
+}
+
+// Whether the cache gives back exactly `d`'s lengths and terms.
+bool FoundAs(const search::TermCache& cache, const Doc& d) {
+  Doc got;
+  const bool found =
+      cache.Find(d.key, &got.title, &got.body,
+                 [&got](uint32_t, std::string_view term, const std::vector<uint32_t>& stream) {
+                   got.entries.emplace_back(std::string(term), stream);
+                 });
+  return found && got.title == d.title && got.body == d.body && got.entries == d.entries;
+}
+
+void Add(search::TermCache* cache, const Doc& d) { cache->Add(d.key, d.title, d.body, d.entries); }
+
+// The dictionary a file holds, in order (the Expected of a later build
+// starts from it).
+std::vector<std::string> DictionaryOf(const std::vector<Doc>& docs) {
+  std::vector<std::string> out;
+  std::map<std::string, bool> seen;
+  for (const Doc& d : docs) {
+    for (const auto& e : d.entries) {
+      if (seen.emplace(e.first, true).second) out.push_back(e.first);
+    }
+  }
+  return out;
+}
+
+TEST_CASE("term cache file: the streamed file is the documented layout byte for byte") {
+  const std::string dir = testing::WorkDir("term-cache-layout");
+  for (const bool spill : {false, true}) {
+    CAPTURE(spill);
+    const std::string spill_file = dir + "/terms.bin.tmp-" + std::to_string(spill) + "-added";
+    std::vector<Doc> docs;
+    for (int i = 0; i < 4000; ++i) docs.push_back(MakeDoc(i));
+    search::TermCache first;
+    if (spill) first.SetSpillFile(spill_file);
+    for (const Doc& d : docs) Add(&first, d);
+    for (size_t i = 0; i < docs.size(); i += 7) REQUIRE(FoundAs(first, docs[i]));
+    CHECK(fs::exists(spill_file) == spill);
+    if (spill) CHECK(fs::file_size(spill_file) >= (1u << 20));
+    const std::string file = Written(first, "id");
+    CHECK(file == Expected("id", {}, docs));
+
+    // A later build finds two documents in three and adds 500, half of
+    // them with terms new to the dictionary.
+    search::TermCache second;
+    if (spill) second.SetSpillFile(spill_file + "2");
+    std::string why;
+    REQUIRE(second.Parse(file, "id", &why));
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (i % 3 != 0) REQUIRE(FoundAs(second, docs[i]));
+    }
+    for (int i = 0; i < 500; ++i) {
+      // Even: the same text as before, so the same key: known already, the
+      // record is left as it is (and now found). Odd: a new document.
+      const Doc d = MakeDoc(i, i % 2 ? "-later" : "");
+      Add(&second, d);
+      CHECK(FoundAs(second, d));
+    }
+    // Documents found keep their order in the file; added ones follow.
+    std::vector<Doc> order;
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (i % 3 != 0 || (i < 500 && i % 2 == 0)) order.push_back(docs[i]);
+    }
+    for (int i = 1; i < 500; i += 2) order.push_back(MakeDoc(i, "-later"));
+    CHECK(second.Changed());
+    const std::string next = Written(second, "id");
+    CHECK(next == Expected("id", DictionaryOf(docs), order));
+
+    search::TermCache third;
+    REQUIRE(third.Parse(next, "id", &why));
+    for (const Doc& d : order) REQUIRE(FoundAs(third, d));
+    CHECK_FALSE(third.Changed());
+    CHECK(Written(third, "id") == next);
+  }
+}
+
+TEST_CASE(
+    "term cache file: a document added twice keeps its first terms; Clear removes the spill") {
+  const std::string dir = testing::WorkDir("term-cache-twice");
+  const std::string path = dir + "/terms.bin.tmp-1-added";
+  search::TermCache cache;
+  cache.SetSpillFile(path);
+  const Doc d = MakeDoc(1);
+  Doc other = MakeDoc(2);
+  other.key = d.key;
+  Add(&cache, d);
+  Add(&cache, other);
+  CHECK(FoundAs(cache, d));
+  CHECK(Written(cache, "id") == Expected("id", {}, {d}));
+  CHECK(fs::exists(path));
+  cache.Clear();
+  CHECK_FALSE(fs::exists(path));
+  CHECK_FALSE(cache.Changed());
+  CHECK(cache.terms() == 0);
+}
+
+}  // namespace
+}  // namespace listdigest
