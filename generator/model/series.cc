@@ -208,10 +208,7 @@ class Grouper {
   // References from the newest.
   std::vector<int> ThreadAbove(const MessageFacts& m) const {
     std::vector<int> above;
-    above.push_back(a_.FindMessage(m.in_reply_to));
-    for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) {
-      above.push_back(a_.FindMessage(*it));
-    }
+    for (uint64_t key : m.above) above.push_back(a_.FindKey(key));
     return above;
   }
 
