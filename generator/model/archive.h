@@ -7,12 +7,14 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "mail/message.h"
+#include "model/text_store.h"
 
 namespace listdigest::archive {
 class Inbox;
@@ -74,6 +76,9 @@ struct MessageFacts {
   int author = -1;            // person index
   int sender = -1;            // person of the From: header
   int64_t date = 0;
+  // excerpt, description and notes as read; while the model is built they
+  // move to the archive's TextStore (the refs below) and are cleared: read
+  // them with Archive::Excerpt, Description and Notes.
   std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
   std::string description;    // other patches: the digest text, at most kDescriptionBytes
   std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
@@ -82,6 +87,7 @@ struct MessageFacts {
   uint64_t diff_hash = 0;     // patches: fingerprint of the diff without line numbers and
                               // index lines (model/patch_text.h); 0 when there is no diff
   std::string notes;          // patches: the author's notes below "---", above the diffstat
+  TextRef excerpt_ref, description_ref, notes_ref;
   std::vector<std::string> version_links;  // heads: Message-IDs the text names as earlier
                                            // versions ("v1: https://lore…/<id>/", "Supersedes:")
   int version = -1;           // the series version it belongs to (patches) or discusses
@@ -150,11 +156,27 @@ struct Archive {
   std::vector<Diagnostic> diagnostics;
   int64_t newest_time = 0;
 
+  // Where the messages' long texts are (model/text_store.h); null for an
+  // archive made by hand, whose texts stay in its MessageFacts.
+  std::shared_ptr<const TextStore> texts;
+
+  std::string Excerpt(const MessageFacts& m) const { return Text(m.excerpt_ref, m.excerpt); }
+  std::string Description(const MessageFacts& m) const {
+    return Text(m.description_ref, m.description);
+  }
+  std::string Notes(const MessageFacts& m) const { return Text(m.notes_ref, m.notes); }
+
   int FindMessage(std::string_view id) const;
   /// The same by MessageKey (0: none).
   int FindKey(uint64_t key) const;
+
   /// The message of the commit at `position` in Inbox::commits(), or -1.
   int MessageAt(size_t position) const;
+
+ private:
+  std::string Text(TextRef ref, const std::string& kept) const {
+    return texts && ref.size > 0 ? texts->Get(ref) : kept;
+  }
 };
 
 /// Reports progress while messages are read: (done, total).

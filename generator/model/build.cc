@@ -262,8 +262,9 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   std::atomic<int64_t> read_ns{0}, parse_ns{0}, facts_ns{0};
   constexpr size_t kChunk = 64;
   // Chunks go to the cache in archive order as soon as all before them are
-  // parsed; then their ids are reduced to keys (`above`), so the strings of
-  // every References header are never all in memory at once.
+  // parsed; then their ids are reduced to keys (`above`) and their long
+  // texts go to the TextStore, so neither ever piles up in memory.
+  auto texts = std::make_shared<TextStore>();
   const size_t chunk_count = (positions.size() + kChunk - 1) / kChunk;
   std::vector<char> chunk_done(chunk_count, 0);
   std::mutex flush_mutex;
@@ -283,6 +284,12 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
         }
         std::string().swap(f.in_reply_to);
         std::vector<std::string>().swap(f.references);
+        f.excerpt_ref = texts->Add(f.excerpt);
+        f.description_ref = texts->Add(f.description);
+        f.notes_ref = texts->Add(f.notes);
+        std::string().swap(f.excerpt);
+        std::string().swap(f.description);
+        std::string().swap(f.notes);
       }
     }
   };
@@ -325,6 +332,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   const auto parsed_at = std::chrono::steady_clock::now();
 
   Archive a;
+  a.texts = std::move(texts);
   PeopleBuilder people(mailmap);
   for (const MessageFacts& f : parsed) {
     people.Add(f.author_as_written);

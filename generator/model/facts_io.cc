@@ -73,6 +73,9 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Store("applied_note", f.applied_note);
   v.Store("diff_hash", f.diff_hash);
   v.Store("notes", f.notes);
+  v.Skip("excerpt_ref", f.excerpt_ref);          // where BuildArchive put the texts
+  v.Skip("description_ref", f.description_ref);  // ditto
+  v.Skip("notes_ref", f.notes_ref);              // ditto
   v.Store("version_links", f.version_links);
   v.Skip("version", f.version);    // series: ditto
   v.Store("diagnostics", f.diagnostics);

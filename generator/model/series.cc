@@ -606,10 +606,10 @@ int PreviousVersion(const Archive& a, int version) {
 std::string VersionChangelog(const Archive& a, int version) {
   const SeriesVersion& v = a.versions[version];
   if (v.cover >= 0) {
-    std::string log = ChangelogSection(a.messages[v.cover].excerpt);
+    std::string log = ChangelogSection(a.Excerpt(a.messages[v.cover]));
     if (!log.empty()) return log;
   }
-  if (!v.patches.empty()) return a.messages[v.patches.front()].notes;
+  if (!v.patches.empty()) return a.Notes(a.messages[v.patches.front()]);
   return "";
 }
 
