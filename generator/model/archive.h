@@ -3,14 +3,18 @@
 // values that refer to each other by index; const once built.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "mail/message.h"
+#include "model/text_store.h"
 
 namespace listdigest::archive {
 class Inbox;
@@ -29,14 +33,42 @@ struct Review {
 /// The start of a patch's description kept for search (a long one is cut).
 inline constexpr size_t kDescriptionBytes = 2048;
 
+/// A commit id (40 hex digits) held in place: a million messages would
+/// otherwise make a million small strings.
+class CommitHex {
+ public:
+  CommitHex() { hex_.fill('0'); }
+  CommitHex& operator=(std::string_view hex) {
+    hex_.fill('0');
+    std::copy_n(hex.begin(), std::min(hex.size(), hex_.size()), hex_.begin());
+    return *this;
+  }
+  operator std::string_view() const { return {hex_.data(), hex_.size()}; }
+  operator std::string() const { return {hex_.data(), hex_.size()}; }
+  std::string substr(size_t pos, size_t n) const { return std::string(*this).substr(pos, n); }
+
+ private:
+  std::array<char, 40> hex_;
+};
+
+/// The key of a Message-ID in Archive::message_by_id: 64 bits of its hash.
+uint64_t MessageKey(std::string_view message_id);
+
 struct MessageFacts {
   size_t position = 0;        // in Inbox::commits()
   int epoch = 0;
-  std::string commit;         // 40 hex
+  int parent = -1;            // the message it answers, when in the archive
+  CommitHex commit;
   int64_t time = 0;           // committer time
   std::string message_id;
-  std::string in_reply_to;               // In-Reply-To and References: cleared once the
-  std::vector<std::string> references;   // model is built (threads and series are known)
+  // In-Reply-To and References as read: the build cache keeps them. While
+  // the model is built they become `above` and are cleared.
+  std::string in_reply_to;
+  std::vector<std::string> references;
+  // The MessageKey of In-Reply-To, then of References from the newest: the
+  // messages this one answers, nearest first (0 for a missing In-Reply-To).
+  // Cleared once threads and series are built.
+  std::vector<uint64_t> above;
   mail::Subject subject;
   mail::Address author_as_written;  // the author's name and address in this message
   mail::Address from_as_written;    // the From: header as written
@@ -44,6 +76,9 @@ struct MessageFacts {
   int author = -1;            // person index
   int sender = -1;            // person of the From: header
   int64_t date = 0;
+  // excerpt, description and notes as read; while the model is built they
+  // move to the archive's TextStore (the refs below) and are cleared: read
+  // them with Archive::Excerpt, Description and Notes.
   std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
   std::string description;    // other patches: the digest text, at most kDescriptionBytes
   std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
@@ -52,9 +87,9 @@ struct MessageFacts {
   uint64_t diff_hash = 0;     // patches: fingerprint of the diff without line numbers and
                               // index lines (model/patch_text.h); 0 when there is no diff
   std::string notes;          // patches: the author's notes below "---", above the diffstat
+  TextRef excerpt_ref, description_ref, notes_ref;
   std::vector<std::string> version_links;  // heads: Message-IDs the text names as earlier
                                            // versions ("v1: https://lore…/<id>/", "Supersedes:")
-  int parent = -1;            // the message it answers, when in the archive
   int version = -1;           // the series version it belongs to (patches) or discusses
   std::vector<std::string> diagnostics;
 
@@ -114,21 +149,34 @@ struct Archive {
   std::vector<Person> people;          // sorted by email
   std::vector<SeriesVersion> versions;
   std::vector<Series> series;          // sorted by id
-  // First message with that id; the keys are views of `messages`' ids.
-  std::unordered_map<std::string_view, int> message_by_id;
+  // The first message with an id, by its MessageKey. Two ids with the same
+  // 64-bit key are one id here: by accident that takes about 4·10⁹ ids; on
+  // purpose it gives no more than sending a message with that id would.
+  std::unordered_map<uint64_t, int> message_by_id;
   std::vector<Diagnostic> diagnostics;
   int64_t newest_time = 0;
 
-  Archive() = default;
-  // Move-only: message_by_id views the ids of `messages`.
-  Archive(const Archive&) = delete;
-  Archive& operator=(const Archive&) = delete;
-  Archive(Archive&&) = default;
-  Archive& operator=(Archive&&) = default;
+  // Where the messages' long texts are (model/text_store.h); null for an
+  // archive made by hand, whose texts stay in its MessageFacts.
+  std::shared_ptr<const TextStore> texts;
+
+  std::string Excerpt(const MessageFacts& m) const { return Text(m.excerpt_ref, m.excerpt); }
+  std::string Description(const MessageFacts& m) const {
+    return Text(m.description_ref, m.description);
+  }
+  std::string Notes(const MessageFacts& m) const { return Text(m.notes_ref, m.notes); }
 
   int FindMessage(std::string_view id) const;
+  /// The same by MessageKey (0: none).
+  int FindKey(uint64_t key) const;
+
   /// The message of the commit at `position` in Inbox::commits(), or -1.
   int MessageAt(size_t position) const;
+
+ private:
+  std::string Text(TextRef ref, const std::string& kept) const {
+    return texts && ref.size > 0 ? texts->Get(ref) : kept;
+  }
 };
 
 /// Reports progress while messages are read: (done, total).

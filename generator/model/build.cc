@@ -6,12 +6,14 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "archive/inbox.h"
 #include "archive/mailmap.h"
 #include "model/archive.h"
+#include "model/content_hash.h"
 #include "model/patch_text.h"
 #include "model/series.h"
 
@@ -156,10 +158,8 @@ class PeopleBuilder {
 // that reason.
 int FindParent(const Archive& a, const MessageFacts& m, int self,
                const std::function<int(int)>* root_of, bool* cycle) {
-  std::vector<const std::string*> ids{&m.in_reply_to};
-  for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) ids.push_back(&*it);
-  for (const std::string* id : ids) {
-    const int parent = a.FindMessage(*id);
+  for (uint64_t key : m.above) {
+    const int parent = a.FindKey(key);
     if (parent < 0 || parent == self) continue;
     if (root_of && (*root_of)(parent) == self) {
       *cycle = true;
@@ -183,9 +183,18 @@ const char* StateName(State state) {
   return "new";
 }
 
+uint64_t MessageKey(std::string_view message_id) {
+  const uint64_t key = HashBytes(message_id).lo;
+  return key == 0 ? 1 : key;  // 0 is no id
+}
+
 int Archive::FindMessage(std::string_view id) const {
-  if (id.empty()) return -1;
-  auto it = message_by_id.find(id);
+  return id.empty() ? -1 : FindKey(MessageKey(id));
+}
+
+int Archive::FindKey(uint64_t key) const {
+  if (key == 0) return -1;
+  auto it = message_by_id.find(key);
   return it == message_by_id.end() ? -1 : it->second;
 }
 
@@ -252,6 +261,38 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   std::atomic<size_t> next{0}, done{0};
   std::atomic<int64_t> read_ns{0}, parse_ns{0}, facts_ns{0};
   constexpr size_t kChunk = 64;
+  // Chunks go to the cache in archive order as soon as all before them are
+  // parsed; then their ids are reduced to keys (`above`) and their long
+  // texts go to the TextStore, so neither ever piles up in memory.
+  auto texts = std::make_shared<TextStore>();
+  const size_t chunk_count = (positions.size() + kChunk - 1) / kChunk;
+  std::vector<char> chunk_done(chunk_count, 0);
+  std::mutex flush_mutex;
+  size_t flushed = 0;
+  auto flush = [&](size_t chunk) {
+    std::lock_guard<std::mutex> lock(flush_mutex);
+    chunk_done[chunk] = 1;
+    for (; flushed < chunk_count && chunk_done[flushed]; ++flushed) {
+      const size_t end = std::min(positions.size(), (flushed + 1) * kChunk);
+      for (size_t i = flushed * kChunk; i < end; ++i) {
+        MessageFacts& f = parsed[i];
+        if (cache && !from_cache[i]) cache->Add(commits[positions[i]].blob, f);
+        f.above.reserve(1 + f.references.size());
+        f.above.push_back(f.in_reply_to.empty() ? 0 : MessageKey(f.in_reply_to));
+        for (auto it = f.references.rbegin(); it != f.references.rend(); ++it) {
+          f.above.push_back(MessageKey(*it));
+        }
+        std::string().swap(f.in_reply_to);
+        std::vector<std::string>().swap(f.references);
+        f.excerpt_ref = texts->Add(f.excerpt);
+        f.description_ref = texts->Add(f.description);
+        f.notes_ref = texts->Add(f.notes);
+        std::string().swap(f.excerpt);
+        std::string().swap(f.description);
+        std::string().swap(f.notes);
+      }
+    }
+  };
   // Returns false when there is no work left.
   auto work_chunk = [&]() {
     PhaseTimes phases;
@@ -271,6 +312,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       f.commit = commit.id;
       f.time = commit.time;
     }
+    flush(begin / kChunk);
     done.fetch_add(end - begin);
     read_ns += phases.read;
     parse_ns += phases.parse;
@@ -286,14 +328,11 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   }
   for (auto& t : threads) t.join();
   if (progress) progress(positions.size(), positions.size());
-  size_t cached = 0;
-  for (size_t i = 0; i < parsed.size(); ++i) {
-    if (from_cache[i]) ++cached;
-    else if (cache) cache->Add(commits[positions[i]].blob, parsed[i]);
-  }
+  const size_t cached = static_cast<size_t>(std::count(from_cache.begin(), from_cache.end(), 1));
   const auto parsed_at = std::chrono::steady_clock::now();
 
   Archive a;
+  a.texts = std::move(texts);
   PeopleBuilder people(mailmap);
   for (const MessageFacts& f : parsed) {
     people.Add(f.author_as_written);
@@ -328,7 +367,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
     const int index = static_cast<int>(&f - a.messages.data());
     for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
-    a.message_by_id.emplace(f.message_id, index);
+    a.message_by_id.emplace(MessageKey(f.message_id), index);
     a.newest_time = std::max(a.newest_time, f.time);
   }
   // Threads are trees. Links to an earlier message go first: they cannot
@@ -362,12 +401,8 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
   }
   GroupSeries(&a);
-  // Threads and series are known: no page needs the ids they were found by,
-  // and they are most of a reply's facts.
-  for (MessageFacts& m : a.messages) {
-    std::string().swap(m.in_reply_to);
-    std::vector<std::string>().swap(m.references);
-  }
+  // Threads and series are known: no page needs the ids they were found by.
+  for (MessageFacts& m : a.messages) std::vector<uint64_t>().swap(m.above);
   if (times) {
     const auto now = std::chrono::steady_clock::now();
     times->read_parse_seconds = std::chrono::duration<double>(parsed_at - start).count();

@@ -52,11 +52,13 @@ template <class V>
 void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Skip("position", f.position);  // the commit's, set by BuildArchive
   v.Skip("epoch", f.epoch);        // ditto
-  v.Skip("commit", f.commit);      // ditto
+  v.Skip("parent", f.parent);      // threading: depends on the whole archive
+  v.Skip("commit", f.commit);      // the commit's, set by BuildArchive
   v.Skip("time", f.time);          // ditto
   v.Store("message_id", f.message_id);
   v.Store("in_reply_to", f.in_reply_to);
   v.Store("references", f.references);
+  v.Skip("above", f.above);        // from the two above, set by BuildArchive
   v.Store("subject", f.subject);
   v.Store("author_as_written", f.author_as_written);
   v.Store("from_as_written", f.from_as_written);
@@ -71,8 +73,10 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Store("applied_note", f.applied_note);
   v.Store("diff_hash", f.diff_hash);
   v.Store("notes", f.notes);
+  v.Skip("excerpt_ref", f.excerpt_ref);          // where BuildArchive put the texts
+  v.Skip("description_ref", f.description_ref);  // ditto
+  v.Skip("notes_ref", f.notes_ref);              // ditto
   v.Store("version_links", f.version_links);
-  v.Skip("parent", f.parent);      // threading: depends on the whole archive
   v.Skip("version", f.version);    // series: ditto
   v.Store("diagnostics", f.diagnostics);
 }

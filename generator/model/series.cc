@@ -208,10 +208,7 @@ class Grouper {
   // References from the newest.
   std::vector<int> ThreadAbove(const MessageFacts& m) const {
     std::vector<int> above;
-    above.push_back(a_.FindMessage(m.in_reply_to));
-    for (auto it = m.references.rbegin(); it != m.references.rend(); ++it) {
-      above.push_back(a_.FindMessage(*it));
-    }
+    for (uint64_t key : m.above) above.push_back(a_.FindKey(key));
     return above;
   }
 
@@ -609,10 +606,10 @@ int PreviousVersion(const Archive& a, int version) {
 std::string VersionChangelog(const Archive& a, int version) {
   const SeriesVersion& v = a.versions[version];
   if (v.cover >= 0) {
-    std::string log = ChangelogSection(a.messages[v.cover].excerpt);
+    std::string log = ChangelogSection(a.Excerpt(a.messages[v.cover]));
     if (!log.empty()) return log;
   }
-  if (!v.patches.empty()) return a.messages[v.patches.front()].notes;
+  if (!v.patches.empty()) return a.Notes(a.messages[v.patches.front()]);
   return "";
 }
 

@@ -294,7 +294,8 @@ std::string ContributorFeed(const model::Archive& a, const model::PersonStats& s
                                                    : site.base_url + SeriesPath(a.series[v.series]);
     e.updated = IsoTime(head.time);
     e.author = p.name;
-    e.summary = head.excerpt.empty() ? v.title : head.excerpt;
+    e.summary = a.Excerpt(head);
+    if (e.summary.empty()) e.summary = v.title;
     feed.entries.push_back(std::move(e));
   }
   return RenderAtom(feed);

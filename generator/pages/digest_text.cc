@@ -61,7 +61,7 @@ std::string DigestText(const model::Archive& a, const model::Digest& d, const st
     out += "New:  " + m.subject.title + "\n";
     out += m.subject.text + "\n";
     out += "Author: " + AuthorLine(m.author_as_written) + "\n\n";
-    out += m.excerpt + "\n\n";
+    out += a.Excerpt(m) + "\n\n";
     out += kSeparator + "\n\n";
   }
   return out;

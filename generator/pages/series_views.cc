@@ -212,7 +212,7 @@ json SeriesJson(const model::Archive& a, int series, const SiteInfo& site,
                                {"carried", CarriedJson(pa.carried)},
                                {"replies", pa.replies.size()},
                                {"repliers", pa.repliers.size()},
-                               {"notes", m.notes}});
+                               {"notes", a.Notes(m)}});
     }
     jv["replaced"] = json::array();
     for (int r : v.replaced) jv["replaced"].push_back(a.messages[r].message_id);
@@ -294,7 +294,7 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
     jv["repliers"] = activity.repliers.size();
     jv["has_cover"] = v.cover >= 0;
     // The cover letter, or the first patch's message when there is none.
-    jv["text"] = OrNull(head.excerpt);
+    jv["text"] = OrNull(a.Excerpt(head));
     jv["text_label"] = v.cover >= 0 ? "Cover letter" : "First patch";
     if (v.pull >= 0) jv["text_label"] = "Patches of a pull request";
     jv["resend"] = v.resend;
@@ -352,7 +352,7 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
       p["has_reviews"] = !reviews.empty();
       p["change"] = change_of.count(pa.message) ? change_of[pa.message] : "";
       p["revision"] = OrNull(m.subject.revision);
-      p["notes"] = OrNull(m.notes);
+      p["notes"] = OrNull(a.Notes(m));
       patches.push_back(p);
     }
     jv["patch_list"] = patches;

@@ -186,7 +186,7 @@ json DigestPageView(const model::Archive& a, const model::Digest& d, const SiteI
     e["date"] = IsoTime(head.date).substr(0, 10);
     e["url"] = MessageUrl(site, head.message_id);
     e["message_id"] = head.message_id;
-    e["excerpt"] = head.excerpt;
+    e["excerpt"] = a.Excerpt(head);
     e["patches"] = v.patches.size();
     e["replies"] = v.replies.size();
     e["anchor"] = "v-" + model::ShortHash(head.message_id);

@@ -92,7 +92,8 @@ void AddHit(TermMap* terms, std::string_view term, uint32_t doc, Field field, in
   if (field == kTitle) h.stream.push_back(static_cast<uint32_t>(position));
 }
 
-void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* lengths) {
+void IndexDocument(const Document& d, std::string_view body, uint32_t id, TermMap* terms,
+                   Lengths* lengths) {
   int position = 0;
   Tokenize(d.title, &position, [&](std::string_view term, int at) {
     if (at >= kMaxTitlePositions) return;
@@ -100,7 +101,7 @@ void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* leng
     ++lengths->title;
   });
   position = 0;
-  Tokenize(d.body, &position, [&](std::string_view term, int) {
+  Tokenize(body, &position, [&](std::string_view term, int) {
     if (IsStopWord(term)) return;
     AddHit(terms, term, id, kBody, 0);
     ++lengths->body;
@@ -113,10 +114,10 @@ void IndexDocument(const Document& d, uint32_t id, TermMap* terms, Lengths* leng
 }
 
 // What of a document is tokenized: a term cache knows a document by it.
-model::Hash128 DocumentKey(const Document& d) {
+model::Hash128 DocumentKey(const Document& d, std::string_view body) {
   model::Hasher h;
   h.UpdateField(d.title);
-  h.UpdateField(d.body);
+  h.UpdateField(body);
   h.UpdateField(d.author_terms);
   h.UpdateField(d.series_title);
   h.UpdateField(d.state);
@@ -397,10 +398,16 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
     RunParallel(jobs, [&](int chunk) {
       const size_t begin = first + n * chunk / jobs, end = first + n * (chunk + 1) / jobs;
       TermMap& terms = chunks[chunk];
+      std::string loaded;
+      auto body_of = [&](const Document& d) -> std::string_view {
+        if (!options.body_of) return d.body;
+        loaded = options.body_of(d);
+        return loaded;
+      };
       if (!cache) {
         for (size_t i = begin; i < end; ++i) {
           lengths[i].boost = KindBoost(docs[i].kind);
-          IndexDocument(docs[i], static_cast<uint32_t>(i), &terms, &lengths[i]);
+          IndexDocument(docs[i], body_of(docs[i]), static_cast<uint32_t>(i), &terms, &lengths[i]);
         }
         return;
       }
@@ -413,7 +420,8 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
         const auto doc = static_cast<uint32_t>(i);
         const size_t at = i - first;
         lengths[i].boost = KindBoost(docs[i].kind);
-        keys_of[at] = DocumentKey(docs[i]);
+        const std::string_view body = body_of(docs[i]);
+        keys_of[at] = DocumentKey(docs[i], body);
         const bool known = cache->Find(
             keys_of[at], &lengths[i].title, &lengths[i].body,
             [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
@@ -428,7 +436,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
         if (known) continue;
         scratch.clear();
         Lengths own;
-        IndexDocument(docs[i], 0, &scratch, &own);
+        IndexDocument(docs[i], body, 0, &scratch, &own);
         lengths[i].title = own.title;
         lengths[i].body = own.body;
         DocumentTerms& mine = new_terms[at];
@@ -532,8 +540,10 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
     json page = json::array();
     for (size_t i = p * page_docs; i < docs.size() && i < (p + 1) * page_docs; ++i) {
       const Document& d = docs[i];
-      page.push_back({std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link,
-                      d.snippet.empty() ? Snippet(d.body) : d.snippet});
+      std::string snippet = d.snippet;
+      if (snippet.empty()) snippet = Snippet(options.body_of ? options.body_of(d) : d.body);
+      page.push_back(
+          {std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link, snippet});
     }
     emit("d/" + std::to_string(p) + ".json", Compact(page));
   }

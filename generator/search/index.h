@@ -48,6 +48,7 @@ struct Document {
   std::string_view link;          // a path from the site's top ("series/<id>/"), or for
                                   // kinds p, r, m the Message-ID when message_url is set
   std::string snippet;            // shown under the title; when empty, the start of `body`
+  uint64_t source = 0;            // the caller's number of the document, for body_of
 };
 
 /// The start of a text on one line, about 200 bytes cut at a word: what a
@@ -66,6 +67,9 @@ struct IndexOptions {
   /// per-term postings, so memory grows with the packed index, not with the
   /// hits of every document at once. The files do not depend on it.
   size_t batch_docs = 16384;
+  /// When set, a document's body is what this gives (called from several
+  /// threads at once), not its `body`: for bodies that are not in memory.
+  std::function<std::string(const Document&)> body_of;
   /// search/term_cache.h: documents indexed by an earlier build are not
   /// tokenized again, and the others are added to it. The files are the
   /// same with or without it. nullptr: tokenize every document.

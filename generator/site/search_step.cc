@@ -72,7 +72,7 @@ void WriteSearchIndex(BuildContext& ctx) {
     d.key = head.message_id;
     d.key2 = head.commit;
     d.title = head.subject.text;
-    d.body = Cut(head.excerpt, kMaxBodyBytes);
+    d.source = static_cast<uint64_t>(v.head);
     d.author = author.name;
     d.author_terms = author_terms[v.author];
     d.series_title = series.title;
@@ -103,7 +103,7 @@ void WriteSearchIndex(BuildContext& ctx) {
     d.key = m.message_id;
     d.key2 = m.commit;
     d.title = m.subject.text;
-    d.body = m.description;
+    d.source = i;
     if (m.author >= 0) {
       d.author = a.people[m.author].name;
       d.author_terms = author_terms[m.author];
@@ -158,6 +158,14 @@ void WriteSearchIndex(BuildContext& ctx) {
   options.message_url = ctx.info.message_url;
   options.jobs = ctx.jobs;
   options.term_cache = ctx.term_cache;
+  // Bodies are read back from the archive's text store as they are indexed:
+  // a series' cover letter, a message's description.
+  options.body_of = [&a](const search::Document& d) -> std::string {
+    if (d.kind == 'c' || d.kind == 'd') return "";
+    const model::MessageFacts& m = a.messages[d.source];
+    if (d.kind == 'v') return std::string(Cut(a.Excerpt(m), kMaxBodyBytes));
+    return a.Description(m);
+  };
   // Files are written as the index makes them, a few hundred at a time on
   // every thread: the whole index is never in memory at once.
   std::vector<search::IndexFile> pending;
