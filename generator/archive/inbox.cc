@@ -27,7 +27,7 @@ void InitLibgit2() {
     // Pack files are mapped in windows; by default up to 8 GB stay mapped
     // and count as the process's memory. Reading in archive order needs few.
     git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, static_cast<size_t>(16) << 20);
-    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(64) << 20);
+    git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, static_cast<size_t>(32) << 20);
     // libgit2 hashes every object it reads again to check its id: a third
     // of the time it takes to read mail. `git cat-file` does not; `git
     // fsck` is the tool that checks an archive's objects.
