@@ -61,13 +61,10 @@ struct MessageFacts {
   CommitHex commit;
   int64_t time = 0;           // committer time
   std::string message_id;
-  // In-Reply-To and References as read: the build cache keeps them. While
-  // the model is built they become `above` and are cleared.
-  std::string in_reply_to;
-  std::vector<std::string> references;
   // The MessageKey of In-Reply-To, then of References from the newest: the
   // messages this one answers, nearest first (0 for a missing In-Reply-To).
-  // Cleared once threads and series are built.
+  // Keys, not ids: a reply deep in a thread names a dozen ids, and only
+  // threading needs them. Cleared once threads and series are built.
   std::vector<uint64_t> above;
   mail::Subject subject;
   mail::Address author_as_written;  // the author's name and address in this message

@@ -209,8 +209,11 @@ int Archive::MessageAt(size_t position) const {
 MessageFacts ExtractFacts(const mail::Message& message) {
   MessageFacts f;
   f.message_id = message.message_id;
-  f.in_reply_to = message.in_reply_to;
-  f.references = message.references;
+  f.above.reserve(1 + message.references.size());
+  f.above.push_back(message.in_reply_to.empty() ? 0 : MessageKey(message.in_reply_to));
+  for (auto it = message.references.rbegin(); it != message.references.rend(); ++it) {
+    f.above.push_back(MessageKey(*it));
+  }
   f.subject = message.subject;
   f.author_as_written = message.author;
   f.date = message.date;
@@ -262,8 +265,8 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   std::atomic<int64_t> read_ns{0}, parse_ns{0}, facts_ns{0};
   constexpr size_t kChunk = 64;
   // Chunks go to the cache in archive order as soon as all before them are
-  // parsed; then their ids are reduced to keys (`above`) and their long
-  // texts go to the TextStore, so neither ever piles up in memory.
+  // parsed; then their long texts go to the TextStore, so that they never
+  // pile up in memory.
   auto texts = std::make_shared<TextStore>();
   const size_t chunk_count = (positions.size() + kChunk - 1) / kChunk;
   std::vector<char> chunk_done(chunk_count, 0);
@@ -277,13 +280,6 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       for (size_t i = flushed * kChunk; i < end; ++i) {
         MessageFacts& f = parsed[i];
         if (cache && !from_cache[i]) cache->Add(commits[positions[i]].blob, f);
-        f.above.reserve(1 + f.references.size());
-        f.above.push_back(f.in_reply_to.empty() ? 0 : MessageKey(f.in_reply_to));
-        for (auto it = f.references.rbegin(); it != f.references.rend(); ++it) {
-          f.above.push_back(MessageKey(*it));
-        }
-        std::string().swap(f.in_reply_to);
-        std::vector<std::string>().swap(f.references);
         f.excerpt_ref = texts->Add(f.excerpt);
         f.description_ref = texts->Add(f.description);
         f.notes_ref = texts->Add(f.notes);

@@ -56,9 +56,7 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Skip("commit", f.commit);      // the commit's, set by BuildArchive
   v.Skip("time", f.time);          // ditto
   v.Store("message_id", f.message_id);
-  v.Store("in_reply_to", f.in_reply_to);
-  v.Store("references", f.references);
-  v.Skip("above", f.above);        // from the two above, set by BuildArchive
+  v.Store("above", f.above);
   v.Store("subject", f.subject);
   v.Store("author_as_written", f.author_as_written);
   v.Store("from_as_written", f.from_as_written);

@@ -1,6 +1,11 @@
 #include "search/index.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cerrno>
+#include <queue>
 #include <cmath>
 #include <cstring>
 #include <ctime>
@@ -176,6 +181,139 @@ uint64_t GetVarint(const std::string& in, size_t* at) {
   return value;
 }
 
+// The packed postings of each batch, sorted by term, wait in an unlinked
+// temporary file (in memory when none can be made) until every batch is
+// read; then the runs are merged term by term. Memory holds one batch.
+class Runs {
+ public:
+  Runs() {
+    const char* dir = std::getenv("TMPDIR");
+    std::string path = std::string(dir && *dir ? dir : "/tmp") + "/listdigest-index-XXXXXX";
+    fd_ = mkstemp(path.data());
+    if (fd_ >= 0) unlink(path.c_str());
+  }
+  ~Runs() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Runs(const Runs&) = delete;
+  Runs& operator=(const Runs&) = delete;
+
+  // Adds one run: every term of `packed`, sorted, with its bytes.
+  void Add(PackedMap* packed) {
+    std::vector<std::pair<std::string_view, const Packed*>> terms;
+    terms.reserve(packed->size());
+    for (const auto& [term, p] : *packed) terms.emplace_back(term, &p);
+    std::sort(terms.begin(), terms.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string bytes;
+    for (const auto& [term, p] : terms) {
+      PutVarint(term.size(), &bytes);
+      bytes.append(term);
+      PutVarint(p->bytes.size(), &bytes);
+      bytes.append(p->bytes);
+    }
+    PackedMap().swap(*packed);
+    starts_.push_back(size_);
+    Write(bytes);
+    ends_.push_back(size_);
+  }
+  size_t count() const { return starts_.size(); }
+
+  // Reads run `r` record by record.
+  class Reader {
+   public:
+    Reader(const Runs& runs, size_t r) : runs_(runs), at_(runs.starts_[r]), end_(runs.ends_[r]) {}
+    // The next record; false at the end of the run.
+    bool Next(std::string* term, std::string* bytes) {
+      if (at_ >= end_) return false;
+      size_t n = 0;
+      if (!Number(&n)) return false;
+      Take(n, term);
+      if (!Number(&n)) return false;
+      Take(n, bytes);
+      return true;
+    }
+
+   private:
+    bool Number(size_t* n) {
+      Fill(10);
+      size_t i = pos_;
+      *n = static_cast<size_t>(GetVarint(buffer_, &i));
+      at_ += i - pos_;
+      pos_ = i;
+      return i <= buffer_.size();
+    }
+    void Take(size_t n, std::string* out) {
+      Fill(n);
+      out->assign(buffer_, pos_, n);
+      pos_ += n;
+      at_ += n;
+    }
+    // At least `n` bytes (or the rest of the run) from pos_ on in buffer_.
+    void Fill(size_t n) {
+      if (buffer_.size() - pos_ >= n) return;
+      buffer_.erase(0, pos_);
+      pos_ = 0;
+      const size_t read_at = at_ + buffer_.size();
+      const size_t want = std::min<uint64_t>(std::max<size_t>(n, kRead), end_ - at_) ;
+      if (buffer_.size() >= want) return;
+      const size_t more = std::min<uint64_t>(want - buffer_.size() + kRead, end_ - read_at);
+      const size_t old = buffer_.size();
+      buffer_.resize(old + more);
+      runs_.Read(read_at, more, buffer_.data() + old);
+    }
+    static constexpr size_t kRead = 64 * 1024;
+    const Runs& runs_;
+    uint64_t at_, end_;
+    std::string buffer_;
+    size_t pos_ = 0;
+  };
+
+ private:
+  void Write(const std::string& bytes) {
+    size_t done = 0;
+    while (fd_ >= 0 && done < bytes.size()) {
+      const ssize_t n = pwrite(fd_, bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(size_ + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        // The file cannot take more (a full disk): what it has moves to
+        // memory, and so does everything after.
+        memory_.resize(size_);
+        Read(0, size_, memory_.data());
+        close(fd_);
+        fd_ = -1;
+        done = 0;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (fd_ < 0) memory_.append(bytes);
+    size_ += bytes.size();
+  }
+  void Read(uint64_t offset, size_t n, char* out) const {
+    if (fd_ < 0) {
+      std::memcpy(out, memory_.data() + offset, n);
+      return;
+    }
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t got = pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        std::memset(out + done, 0, n - done);  // cannot happen for what Write wrote
+        return;
+      }
+      done += static_cast<size_t>(got);
+    }
+  }
+
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string memory_;
+  std::vector<uint64_t> starts_, ends_;
+};
+
 // Appends a chunk's hits of one term (ids above the packed ones) to `p`.
 void Pack(const Hits& hits, Packed* p) {
   const std::vector<uint32_t>& s = hits.stream;
@@ -208,17 +346,19 @@ struct Averages {
   double body = 0;
 };
 
-// `"term":{"t":"…","b":"…"}` for the packed postings of one term. Sets
+// `"term":{"t":"…","b":"…"}` for the packed postings of one term, in parts
+// (one per batch, in document order, each counted from document 0). Sets
 // `*documents` to the number of documents with the term in the subject or in
 // the body, whichever is more.
-std::string EncodeTerm(std::string_view key, const std::string& packed,
+std::string EncodeTerm(std::string_view key, const std::vector<std::string>& parts,
                        const std::vector<Lengths>& lengths, const Averages& averages,
                        size_t* documents) {
   std::string field_text[kFields];
   int64_t previous[kFields] = {-1, -1, -1, -1, -1};
   size_t count[kFields] = {};
   std::vector<uint32_t> positions;
-  uint64_t doc = 0;
+  for (const std::string& packed : parts) {
+  uint64_t doc = 0;  // each part's first document is counted from 0
   for (size_t i = 0; i < packed.size();) {
     const uint64_t header = GetVarint(packed, &i);
     doc += header >> 3;
@@ -249,6 +389,7 @@ std::string EncodeTerm(std::string_view key, const std::string& packed,
     } else {
       AppendNumber(gap, &out);
     }
+  }
   }
   *documents = std::max(count[kTitle], count[kBody]);
   std::string entry = json(std::string(key)).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -369,12 +510,34 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
     const char* at = std::strchr(kKindOrder, kind);
     return at ? at - kKindOrder : 9;
   };
-  std::stable_sort(docs.begin(), docs.end(), [&](const Document& a, const Document& b) {
-    if (a.date != b.date) return a.date < b.date;
-    if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
-    if (a.key != b.key) return a.key < b.key;
-    return a.key2 < b.key2;
-  });
+  // Sorted by moving numbers, not documents: a document is a few hundred
+  // bytes and an index a million of them.
+  {
+    std::vector<uint32_t> order(docs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      const Document& a = docs[x];
+      const Document& b = docs[y];
+      if (a.date != b.date) return a.date < b.date;
+      if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
+      if (a.source != b.source) return a.source < b.source;
+      return x < y;
+    });
+    // Into that order in place, a cycle at a time.
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (order[i] == i) continue;
+      Document held = std::move(docs[i]);
+      size_t at = i;
+      while (order[at] != i) {
+        const size_t from = order[at];
+        docs[at] = std::move(docs[from]);
+        order[at] = static_cast<uint32_t>(at);
+        at = from;
+      }
+      docs[at] = std::move(held);
+      order[at] = static_cast<uint32_t>(at);
+    }
+  }
   size_t bytes_out = 0;
   auto emit = [&](std::string path, std::string bytes) {
     bytes_out += bytes.size();
@@ -386,7 +549,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   // order and chunks (then batches) append to the packed postings in order.
   std::vector<Lengths> lengths(docs.size());
   TermCache* const cache = options.term_cache;
-  PackedMap packed;
+  Runs runs;
   const size_t batch = std::max<size_t>(1, options.batch_docs);
   for (size_t first = 0; first < docs.size(); first += batch) {
     const size_t last = std::min(docs.size(), first + batch), n = last - first;
@@ -458,6 +621,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
                                    new_terms[at]);
       }
     }
+    PackedMap packed;
     for (TermMap& terms : chunks) {
       for (auto& [term, hits] : terms) {
         auto it = packed.find(term);
@@ -466,6 +630,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
       }
       TermMap().swap(terms);
     }
+    runs.Add(&packed);
   }
   Averages averages;
   size_t with_title = 0, with_body = 0;
@@ -478,14 +643,18 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   averages.title = with_title ? averages.title / with_title : 0;
   averages.body = with_body ? averages.body / with_body : 0;
 
-  std::vector<std::pair<std::string_view, Packed*>> terms;
-  terms.reserve(packed.size());
-  for (auto& [key, p] : packed) terms.emplace_back(key, &p);
-  std::sort(terms.begin(), terms.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-
-  // Term shards, a block of terms at a time: encoded on `jobs` threads, then
-  // cut into shards that go out as soon as they are full.
+  // Term shards: the runs merged term by term, a block of terms at a time
+  // encoded on `jobs` threads, then cut into shards that go out as soon as
+  // they are full.
+  std::vector<Runs::Reader> readers;
+  using Head = std::pair<std::string, size_t>;  // a run's next term, the run
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  std::vector<std::string> next_bytes(runs.count());
+  for (size_t r = 0; r < runs.count(); ++r) {
+    readers.emplace_back(runs, r);
+    std::string term;
+    if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(std::move(term), r);
+  }
   std::vector<std::string> common;
   std::vector<std::string> bounds;
   std::string shard, last_key;
@@ -493,34 +662,54 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
     emit("t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n");
     shard.clear();
   };
-  constexpr size_t kBlock = 16384;
+  constexpr size_t kBlockTerms = 16384;
+  constexpr size_t kBlockBytes = 8 << 20;
   const int jobs = std::max(1, options.jobs);
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string>> parts;
   std::vector<std::string> encoded;
   std::vector<size_t> documents;
-  for (size_t first = 0; first < terms.size(); first += kBlock) {
-    const size_t n = std::min(kBlock, terms.size() - first);
+  size_t term_count = 0;
+  while (!heads.empty()) {
+    // A block: whole terms, each with its parts in run (document) order.
+    keys.clear();
+    parts.clear();
+    size_t block_bytes = 0;
+    while (!heads.empty() && keys.size() < kBlockTerms && block_bytes < kBlockBytes) {
+      keys.push_back(heads.top().first);
+      parts.emplace_back();
+      while (!heads.empty() && heads.top().first == keys.back()) {
+        const size_t r = heads.top().second;
+        heads.pop();
+        block_bytes += next_bytes[r].size();
+        parts.back().push_back(std::move(next_bytes[r]));
+        std::string term;
+        if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(std::move(term), r);
+      }
+    }
+    const size_t n = keys.size();
+    term_count += n;
     encoded.assign(n, std::string());
     documents.assign(n, 0);
     RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
       for (size_t k = t; k < n; k += jobs) {
-        Packed& p = *terms[first + k].second;
-        encoded[k] = EncodeTerm(terms[first + k].first, p.bytes, lengths, averages, &documents[k]);
-        std::string().swap(p.bytes);
+        encoded[k] = EncodeTerm(keys[k], parts[k], lengths, averages, &documents[k]);
+        std::vector<std::string>().swap(parts[k]);
       }
     });
     for (size_t k = 0; k < n; ++k) {
-      const std::string_view key = terms[first + k].first;
+      const std::string& key = keys[k];
       // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
       // carry little weight and the longest postings: a query with a rarer
       // word does not fetch them (the client reads this list).
       if (documents[k] * kCommonShare >= docs.size() && documents[k] >= kCommonMinimum) {
-        common.emplace_back(key);
+        common.push_back(key);
       }
       if (bounds.empty()) {
         bounds.push_back("");
       } else if (shard.size() + encoded[k].size() > options.shard_bytes) {
         close_shard();
-        bounds.push_back(Bound(last_key, std::string(key)));
+        bounds.push_back(Bound(last_key, key));
       }
       if (!shard.empty()) shard += ',';
       shard += encoded[k];
@@ -529,9 +718,6 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   }
   if (!bounds.empty()) close_shard();
   const size_t shard_count = bounds.size();
-  const size_t term_count = terms.size();
-  terms = {};
-  PackedMap().swap(packed);
 
   // Document pages.
   const size_t page_docs = std::max<size_t>(1, options.page_docs);

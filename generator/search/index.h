@@ -37,8 +37,6 @@ struct Document {
   char kind = 'm';                // v series version, p patch, r reply, m other message,
                                   // d digest, c contributor
   int64_t date = 0;               // UTC seconds
-  std::string_view key;           // with key2, unique: orders documents of the same date
-  std::string_view key2;          // and kind (a Message-ID and its commit)
   std::string_view title;         // field t (phrases work here); shown
   std::string_view body;          // field b: cover letter, patch description; not shown
   std::string_view author;        // shown
@@ -48,7 +46,8 @@ struct Document {
   std::string_view link;          // a path from the site's top ("series/<id>/"), or for
                                   // kinds p, r, m the Message-ID when message_url is set
   std::string snippet;            // shown under the title; when empty, the start of `body`
-  uint64_t source = 0;            // the caller's number of the document, for body_of
+  uint64_t source = 0;            // the caller's number of the document, unique within its
+                                  // kind: orders documents of the same date and kind; for body_of
 };
 
 /// The start of a text on one line, about 200 bytes cut at a word: what a
@@ -66,7 +65,7 @@ struct IndexOptions {
   /// Documents tokenized at a time. Their hits are then packed into compact
   /// per-term postings, so memory grows with the packed index, not with the
   /// hits of every document at once. The files do not depend on it.
-  size_t batch_docs = 16384;
+  size_t batch_docs = 4096;
   /// When set, a document's body is what this gives (called from several
   /// threads at once), not its `body`: for bodies that are not in memory.
   std::function<std::string(const Document&)> body_of;

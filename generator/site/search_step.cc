@@ -69,8 +69,6 @@ void WriteSearchIndex(BuildContext& ctx) {
     search::Document d;
     d.kind = 'v';
     d.date = DateOf(head);
-    d.key = head.message_id;
-    d.key2 = head.commit;
     d.title = head.subject.text;
     d.source = static_cast<uint64_t>(v.head);
     d.author = author.name;
@@ -100,8 +98,6 @@ void WriteSearchIndex(BuildContext& ctx) {
     search::Document d;
     d.kind = m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm';
     d.date = date;
-    d.key = m.message_id;
-    d.key2 = m.commit;
     d.title = m.subject.text;
     d.source = i;
     if (m.author >= 0) {
@@ -124,7 +120,7 @@ void WriteSearchIndex(BuildContext& ctx) {
     search::Document d;
     d.kind = 'c';
     d.date = act.last;
-    d.key = person.email;
+    d.source = p;
     d.title = person.name;
     d.author = person.name;
     d.author_terms = author_terms[p];
@@ -136,13 +132,14 @@ void WriteSearchIndex(BuildContext& ctx) {
     docs.push_back(std::move(d));
   }
 
-  for (const model::Digest& digest : ctx.digests) {
+  for (size_t g = 0; g < ctx.digests.size(); ++g) {
+    const model::Digest& digest = ctx.digests[g];
     if (digest.messages.empty()) continue;
     const nlohmann::json s = pages::DigestSummary(a, digest);
     search::Document d;
     d.kind = 'd';
     d.date = a.messages[digest.messages.back()].time;
-    d.key = digest.range.id;
+    d.source = g;
     d.title = texts.emplace_back(ctx.info.list + " digest " + digest.range.id);
     d.link = texts.emplace_back("digests/" + digest.range.id + "/");
     d.snippet = s["start"].get<std::string>() + " – " + s["end"].get<std::string>() + ": " +

@@ -39,7 +39,7 @@ model::MessageFacts Facts(int i) {
   f.author_as_written = {"Author " + std::to_string(i % 50), "a" + std::to_string(i) + "@x.org"};
   f.date = 1614556800 + i;
   f.description.assign(static_cast<size_t>(i * 37 % 1500), static_cast<char>('a' + i % 26));
-  f.references = {"r" + std::to_string(i - 1) + "@example.org"};
+  f.above = {0, model::MessageKey("r" + std::to_string(i - 1) + "@example.org")};
   f.diff_hash = static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ull;
   return f;
 }

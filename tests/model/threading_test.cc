@@ -173,8 +173,11 @@ TEST_CASE("threading: self-references are dropped, other references kept") {
   CHECK(IsForest(a));
   CHECK(a.messages[At(a, kPatch1)].parent == At(a, kCover));
   CHECK(a.messages[At(a, kPatch2)].parent == -1);
-  CHECK(model::ExtractFacts(mail::ParseMessage(patch2)).references.empty());
-  CHECK(model::ExtractFacts(mail::ParseMessage(patch1)).references == std::vector<std::string>{kCover});
+  // Patch 2 answers nothing (no In-Reply-To: key 0); patch 1 the cover,
+  // through In-Reply-To and References both.
+  CHECK(model::ExtractFacts(mail::ParseMessage(patch2)).above == std::vector<uint64_t>{0});
+  CHECK(model::ExtractFacts(mail::ParseMessage(patch1)).above ==
+        std::vector<uint64_t>{0, model::MessageKey(kCover)});
   // Patch 2 still joins the series: same author, tags and total, same day.
   CHECK(CoverVersion(a).patches == std::vector<int>{At(a, kPatch1), At(a, kPatch2)});
   CHECK(a.diagnostics.empty());

@@ -32,7 +32,9 @@ search::Document Doc(char kind, int64_t date, std::string title, std::string_vie
   search::Document d;
   d.kind = kind;
   d.date = date;
-  d.title = d.key = Keep(std::move(title));
+  d.title = Keep(std::move(title));
+  static uint64_t made = 0;
+  d.source = ++made;  // documents of the same date and kind in the order made
   d.body = body;
   return d;
 }
@@ -134,7 +136,7 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   std::vector<search::Document> docs;
   for (int i = 0; i < 300; ++i) {
     docs.push_back(Doc('p', kMar1 + i * 3600, "subject " + std::to_string(i), bodies[i]));
-    docs.back().key = Keep(std::to_string(i));
+    docs.back().source = static_cast<uint64_t>(i);
   }
   search::IndexOptions options;
   options.shard_bytes = 2000;
@@ -191,7 +193,7 @@ TEST_CASE("search index: same files for any order of documents, any number of th
   for (int i = 0; i < 500; ++i) {
     docs.push_back(
         Doc(i % 3 ? 'r' : 'v', kMar1 + (i % 50) * kDay, "title " + std::to_string(i), bodies[i]));
-    docs.back().key = Keep(std::to_string(i));
+    docs.back().source = static_cast<uint64_t>(i);
   }
   search::IndexOptions one;
   one.shard_bytes = 1500;
@@ -240,7 +242,7 @@ TEST_CASE("search index: the manifest lists the terms in a tenth of the document
     docs.push_back(
         Doc('p', kMar1 + i,
             std::string("KVM: arm64: fix ") + (i % 5 ? "pmu" : "vgic") + (i == 7 ? " rare" : "")));
-    docs.back().key = Keep(std::to_string(i));
+    docs.back().source = static_cast<uint64_t>(i);
   }
   const json manifest = json::parse(ByPath(search::BuildIndex(docs, {})).at("manifest.json"));
   // vgic: 400 documents, a fifth, but under the 1,000 that make a posting long.

@@ -38,7 +38,7 @@ const Corpus& Real() {
       search::Document d;
       d.kind = m.subject.reply ? 'r' : m.subject.patch ? 'p' : 'm';
       d.date = 1614556800 + static_cast<int64_t>(i) * 60;
-      d.key = m.message_id;
+      d.source = i;
       d.title = m.subject.text;
       d.body = m.body;
       d.author = m.author.name;
