@@ -267,6 +267,17 @@ bool Inbox::Open(const std::string& path, Inbox* inbox, std::string* err) {
   return Open(path, {}, inbox, err);
 }
 
+void Inbox::ForEachEpoch(const std::function<void(const std::string&, bool, const Commit*,
+                                                  size_t)>& fn) const {
+  for (size_t e = 0; e < impl_->epochs.size(); ++e) {
+    const Epoch& epoch = impl_->epochs[e];
+    const size_t end =
+        e + 1 < impl_->epochs.size() ? impl_->epochs[e + 1].first_commit : impl_->commits.size();
+    fn(epoch.path, epoch.linear, impl_->commits.data() + epoch.first_commit,
+       end - epoch.first_commit);
+  }
+}
+
 std::vector<EpochListing> Inbox::Listings() const {
   std::vector<EpochListing> out;
   for (size_t e = 0; e < impl_->epochs.size(); ++e) {

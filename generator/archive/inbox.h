@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ class Inbox {
 
   /// What this Open listed, per epoch, for a later Open.
   std::vector<EpochListing> Listings() const;
+  /// Calls `fn(path, linear, first, count)` for each epoch, with its commits
+  /// in place (Listings copies them).
+  void ForEachEpoch(const std::function<void(const std::string& path, bool linear,
+                                             const Commit* first, size_t count)>& fn) const;
 
   const std::string& path() const;
   int epochs() const;

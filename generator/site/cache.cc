@@ -126,25 +126,27 @@ bool Verified(const std::string& bytes, std::string_view* body) {
   return model::HashBytes(*body) == stored;
 }
 
-std::string EncodeCommits(const std::string& archive,
-                          const std::vector<archive::EpochListing>& epochs) {
+std::string EncodeCommits(const std::string& archive, const archive::Inbox& inbox) {
   Out o;
   o.s_.assign(kCommitsMagic, sizeof kCommitsMagic - 1);
   o.U32(kCommitsFormat);
   o.Str(GeneratorIdentity());
   o.Str(archive);
-  o.U64(epochs.size());
-  for (const auto& e : epochs) {
-    o.Str(e.path);
-    o.U8(e.linear ? 1 : 0);
-    o.U64(e.commits.size());
-    for (const auto& c : e.commits) {
-      o.Str(c.id);
-      o.U64(static_cast<uint64_t>(c.time));
-      o.U8(static_cast<uint8_t>(c.kind));
-      o.Str(c.blob);
+  size_t epochs = 0;
+  inbox.ForEachEpoch([&](const std::string&, bool, const archive::Commit*, size_t) { ++epochs; });
+  o.U64(epochs);
+  inbox.ForEachEpoch([&](const std::string& path, bool linear, const archive::Commit* first,
+                         size_t count) {
+    o.Str(path);
+    o.U8(linear ? 1 : 0);
+    o.U64(count);
+    for (const archive::Commit* c = first; c != first + count; ++c) {
+      o.Str(c->id);
+      o.U64(static_cast<uint64_t>(c->time));
+      o.U8(static_cast<uint8_t>(c->kind));
+      o.Str(c->blob);
     }
-  }
+  });
   return o.Finish();
 }
 
@@ -244,14 +246,14 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
     // are dropped with the rest rather than carried along.
     if (why.rfind("from another archive", 0) == 0) return;
   } else {
-    commits_bytes_ = std::move(commits);
+    commits_hash_ = model::HashBytes(commits);
   }
   if (!have_facts) {
     *notice = "build cache in " + dir + " is incomplete (no facts.bin): rebuilding it";
   } else if (!facts_.Parse(std::move(facts), GeneratorIdentity(), &why)) {
     *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
     known_.clear();
-    commits_bytes_.clear();
+    commits_hash_ = {};
     return;
   }
   // Search terms only save time; without them the build tokenizes again.
@@ -311,10 +313,10 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
       fs::remove(entry.path(), ec);
     }
   }
-  const std::string commits = EncodeCommits(archive_, inbox.Listings());
-  if (commits != commits_bytes_) {
+  const std::string commits = EncodeCommits(archive_, inbox);
+  if (model::HashBytes(commits) != commits_hash_) {
     if (!WriteAtomically((fs::path(dir_) / "commits.bin").string(), commits, err)) return false;
-    commits_bytes_ = commits;
+    commits_hash_ = model::HashBytes(commits);
   }
   const std::string& identity = GeneratorIdentity();
   if (facts_.Changed() || !fs::exists(fs::path(dir_) / "facts.bin", ec)) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "archive/inbox.h"
+#include "model/content_hash.h"
 #include "model/facts_store.h"
 #include "search/term_cache.h"
 
@@ -63,7 +64,7 @@ class BuildCache {
   std::string dir_;
   std::string archive_;  // the archive's absolute path
   std::vector<archive::EpochListing> known_;
-  std::string commits_bytes_;  // commits.bin as read, to write it only when it changed
+  model::Hash128 commits_hash_;  // of commits.bin as read, to write it only when it changed
   model::FactsStore facts_;
   search::TermCache terms_;
 };
