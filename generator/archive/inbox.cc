@@ -380,7 +380,7 @@ bool Inbox::Resolve(const std::string& spec, size_t* position, std::string* err)
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     std::set<std::string> matches;
     for (const Commit& c : impl_->commits) {
-      if (c.id.compare(0, lower.size(), lower) == 0) matches.insert(c.id);
+      if (std::string_view(c.id).substr(0, lower.size()) == lower) matches.insert(c.id);
     }
     if (matches.size() == 1) {
       *position = impl_->position_of.at(*matches.begin());

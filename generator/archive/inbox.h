@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <memory>
 #include <functional>
+#include <algorithm>
+#include <array>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -19,12 +22,46 @@ enum class CommitKind {
 
 /// One commit of the archive, in archive order: epochs in numeric order, each
 /// oldest first. Plain value; `blob` is the 40-hex id of the message blob.
+/// An object id as 40 hex digits, held in place (an archive lists a
+/// million of them; as strings each would be a heap allocation), or empty.
+/// Reads like a const std::string.
+class Hex40 {
+ public:
+  Hex40() = default;
+  Hex40(std::string_view hex) { *this = hex; }  // NOLINT: ids convert both ways
+  Hex40& operator=(std::string_view hex) {
+    size_ = static_cast<uint8_t>(std::min<size_t>(hex.size(), 40));
+    std::copy_n(hex.data(), size_, hex_.data());
+    hex_[size_] = '\0';
+    return *this;
+  }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  const char* data() const { return hex_.data(); }
+  const char* c_str() const { return hex_.data(); }
+  std::string str() const { return {hex_.data(), size_}; }
+  std::string substr(size_t pos, size_t n = std::string::npos) const { return str().substr(pos, n); }
+  operator std::string_view() const { return {hex_.data(), size_}; }  // NOLINT
+  operator std::string() const { return str(); }                      // NOLINT
+  bool operator==(const Hex40& o) const { return std::string_view(*this) == std::string_view(o); }
+  bool operator==(std::string_view o) const { return std::string_view(*this) == o; }
+
+ private:
+  std::array<char, 41> hex_{};
+  uint8_t size_ = 0;
+};
+
+inline std::string operator+(const std::string& a, const Hex40& b) { return a + b.str(); }
+inline std::string operator+(const Hex40& a, const std::string& b) { return a.str() + b; }
+inline std::string operator+(const char* a, const Hex40& b) { return a + b.str(); }
+inline std::string operator+(const Hex40& a, const char* b) { return a.str() + b; }
+
 struct Commit {
   int epoch = 0;
-  std::string id;     // 40 hex
-  int64_t time = 0;   // committer time, seconds since 1970 (UTC)
   CommitKind kind = CommitKind::kOther;
-  std::string blob;   // 40 hex; empty for kOther
+  int64_t time = 0;   // committer time, seconds since 1970 (UTC)
+  Hex40 id;
+  Hex40 blob;         // empty for kOther
   bool deleted = false;  // a kMessage whose blob a later kDeletion removed
 };
 

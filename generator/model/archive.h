@@ -13,11 +13,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "archive/inbox.h"
 #include "mail/message.h"
 #include "model/text_store.h"
 
 namespace listdigest::archive {
-class Inbox;
 class Mailmap;
 }  // namespace listdigest::archive
 
@@ -33,23 +33,8 @@ struct Review {
 /// The start of a patch's description kept for search (a long one is cut).
 inline constexpr size_t kDescriptionBytes = 2048;
 
-/// A commit id (40 hex digits) held in place: a million messages would
-/// otherwise make a million small strings.
-class CommitHex {
- public:
-  CommitHex() { hex_.fill('0'); }
-  CommitHex& operator=(std::string_view hex) {
-    hex_.fill('0');
-    std::copy_n(hex.begin(), std::min(hex.size(), hex_.size()), hex_.begin());
-    return *this;
-  }
-  operator std::string_view() const { return {hex_.data(), hex_.size()}; }
-  operator std::string() const { return {hex_.data(), hex_.size()}; }
-  std::string substr(size_t pos, size_t n) const { return std::string(*this).substr(pos, n); }
-
- private:
-  std::array<char, 40> hex_;
-};
+/// A commit id (40 hex digits) held in place.
+using CommitHex = archive::Hex40;
 
 /// The key of a Message-ID in Archive::message_by_id: 64 bits of its hash.
 uint64_t MessageKey(std::string_view message_id);

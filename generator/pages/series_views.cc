@@ -46,9 +46,9 @@ json IdOrNull(const model::Archive& a, int message) {
 }
 
 json DigestOrNull(const model::Archive& a, int message, const DigestIds& digests) {
-  auto it = digests.find(a.messages[message].position);
-  if (it == digests.end()) return nullptr;
-  return it->second;
+  const std::string* id = digests.Find(a.messages[message].position);
+  if (!id) return nullptr;
+  return *id;
 }
 
 std::string Plural(size_t n, const char* one, const char* many) {
@@ -107,8 +107,12 @@ int FirstPatch(const model::SeriesVersion& v) { return v.patches.empty() ? -1 : 
 
 DigestIds DigestIdsOf(const std::vector<model::Digest>& digests) {
   DigestIds ids;
-  for (const auto& d : digests) {
-    for (size_t position : d.range.positions) ids.emplace(position, d.range.id);
+  ids.digests_ = &digests;
+  for (size_t i = 0; i < digests.size(); ++i) {
+    for (size_t position : digests[i].range.positions) {
+      if (position >= ids.first_.size()) ids.first_.resize(position + 1, -1);
+      if (ids.first_[position] < 0) ids.first_[position] = static_cast<int32_t>(i);
+    }
   }
   return ids;
 }

@@ -16,9 +16,22 @@
 
 namespace listdigest::pages {
 
-/// The digest each message commit first appears in: commit position ->
-/// digest id. Period digests come before explicit ranges.
-using DigestIds = std::unordered_map<size_t, std::string>;
+/// The digest each message commit first appears in. Period digests come
+/// before explicit ranges. Refers to the digests it was made of.
+class DigestIds {
+ public:
+  /// The id of the digest the commit at `position` first appears in, or
+  /// nullptr.
+  const std::string* Find(size_t position) const {
+    if (position >= first_.size() || first_[position] < 0) return nullptr;
+    return &(*digests_)[static_cast<size_t>(first_[position])].range.id;
+  }
+
+ private:
+  friend DigestIds DigestIdsOf(const std::vector<model::Digest>& digests);
+  std::vector<int32_t> first_;  // by commit position: index in *digests_, or -1
+  const std::vector<model::Digest>* digests_ = nullptr;
+};
 DigestIds DigestIdsOf(const std::vector<model::Digest>& digests);
 
 /// The anchor of a version on its series page: "v3", "v5-5", "rfc-v2",

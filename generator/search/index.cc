@@ -504,40 +504,38 @@ std::vector<IndexFile> BuildIndex(std::vector<Document> docs, const IndexOptions
   return files;
 }
 
-void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const FileSink& sink,
-                IndexStats* stats) {
+void BuildIndex(std::vector<Document> documents, const IndexOptions& options,
+                const FileSink& sink, IndexStats* stats) {
+  std::vector<DocumentOrder> orders;
+  orders.reserve(documents.size());
+  for (const Document& d : documents) orders.push_back({d.date, d.kind, d.source});
+  BuildIndex(std::move(orders), [&documents](size_t i) { return documents[i]; }, options, sink,
+             stats);
+}
+
+void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
+                const IndexOptions& options, const FileSink& sink, IndexStats* stats) {
   auto kind_rank = [](char kind) {
     const char* at = std::strchr(kKindOrder, kind);
     return at ? at - kKindOrder : 9;
   };
-  // Sorted by moving numbers, not documents: a document is a few hundred
-  // bytes and an index a million of them.
+  // Document i of the index is make(number[i]).
+  std::vector<uint32_t> number(orders.size());
+  for (size_t i = 0; i < number.size(); ++i) number[i] = static_cast<uint32_t>(i);
+  std::sort(number.begin(), number.end(), [&](uint32_t x, uint32_t y) {
+    const DocumentOrder& a = orders[x];
+    const DocumentOrder& b = orders[y];
+    if (a.date != b.date) return a.date < b.date;
+    if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
+    if (a.source != b.source) return a.source < b.source;
+    return x < y;
+  });
   {
-    std::vector<uint32_t> order(docs.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-      const Document& a = docs[x];
-      const Document& b = docs[y];
-      if (a.date != b.date) return a.date < b.date;
-      if (a.kind != b.kind) return kind_rank(a.kind) < kind_rank(b.kind);
-      if (a.source != b.source) return a.source < b.source;
-      return x < y;
-    });
-    // Into that order in place, a cycle at a time.
-    for (size_t i = 0; i < order.size(); ++i) {
-      if (order[i] == i) continue;
-      Document held = std::move(docs[i]);
-      size_t at = i;
-      while (order[at] != i) {
-        const size_t from = order[at];
-        docs[at] = std::move(docs[from]);
-        order[at] = static_cast<uint32_t>(at);
-        at = from;
-      }
-      docs[at] = std::move(held);
-      order[at] = static_cast<uint32_t>(at);
-    }
+    std::vector<DocumentOrder> sorted(orders.size());
+    for (size_t i = 0; i < number.size(); ++i) sorted[i] = orders[number[i]];
+    orders = std::move(sorted);
   }
+  const size_t doc_count = orders.size();
   size_t bytes_out = 0;
   auto emit = [&](std::string path, std::string bytes) {
     bytes_out += bytes.size();
@@ -547,12 +545,12 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   // Terms, a batch of documents at a time. Within a batch, read on `jobs`
   // threads over contiguous runs of documents, so each chunk's hits are in id
   // order and chunks (then batches) append to the packed postings in order.
-  std::vector<Lengths> lengths(docs.size());
+  std::vector<Lengths> lengths(doc_count);
   TermCache* const cache = options.term_cache;
   Runs runs;
   const size_t batch = std::max<size_t>(1, options.batch_docs);
-  for (size_t first = 0; first < docs.size(); first += batch) {
-    const size_t last = std::min(docs.size(), first + batch), n = last - first;
+  for (size_t first = 0; first < doc_count; first += batch) {
+    const size_t last = std::min(doc_count, first + batch), n = last - first;
     const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
     std::vector<TermMap> chunks(jobs);
     std::vector<model::Hash128> keys_of(cache ? n : 0);
@@ -569,8 +567,9 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
       };
       if (!cache) {
         for (size_t i = begin; i < end; ++i) {
-          lengths[i].boost = KindBoost(docs[i].kind);
-          IndexDocument(docs[i], body_of(docs[i]), static_cast<uint32_t>(i), &terms, &lengths[i]);
+          const Document d = make(number[i]);
+          lengths[i].boost = KindBoost(d.kind);
+          IndexDocument(d, body_of(d), static_cast<uint32_t>(i), &terms, &lengths[i]);
         }
         return;
       }
@@ -582,9 +581,10 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
       for (size_t i = begin; i < end; ++i) {
         const auto doc = static_cast<uint32_t>(i);
         const size_t at = i - first;
-        lengths[i].boost = KindBoost(docs[i].kind);
-        const std::string_view body = body_of(docs[i]);
-        keys_of[at] = DocumentKey(docs[i], body);
+        const Document d = make(number[i]);
+        lengths[i].boost = KindBoost(d.kind);
+        const std::string_view body = body_of(d);
+        keys_of[at] = DocumentKey(d, body);
         const bool known = cache->Find(
             keys_of[at], &lengths[i].title, &lengths[i].body,
             [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
@@ -599,7 +599,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
         if (known) continue;
         scratch.clear();
         Lengths own;
-        IndexDocument(docs[i], body, 0, &scratch, &own);
+        IndexDocument(d, body, 0, &scratch, &own);
         lengths[i].title = own.title;
         lengths[i].body = own.body;
         DocumentTerms& mine = new_terms[at];
@@ -702,7 +702,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
       // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
       // carry little weight and the longest postings: a query with a rarer
       // word does not fetch them (the client reads this list).
-      if (documents[k] * kCommonShare >= docs.size() && documents[k] >= kCommonMinimum) {
+      if (documents[k] * kCommonShare >= doc_count && documents[k] >= kCommonMinimum) {
         common.push_back(key);
       }
       if (bounds.empty()) {
@@ -721,11 +721,11 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
 
   // Document pages.
   const size_t page_docs = std::max<size_t>(1, options.page_docs);
-  const size_t pages = (docs.size() + page_docs - 1) / page_docs;
+  const size_t pages = (doc_count + page_docs - 1) / page_docs;
   for (size_t p = 0; p < pages; ++p) {
     json page = json::array();
-    for (size_t i = p * page_docs; i < docs.size() && i < (p + 1) * page_docs; ++i) {
-      const Document& d = docs[i];
+    for (size_t i = p * page_docs; i < doc_count && i < (p + 1) * page_docs; ++i) {
+      const Document d = make(number[i]);
       std::string snippet = d.snippet;
       if (snippet.empty()) snippet = Snippet(options.body_of ? options.body_of(d) : d.body);
       page.push_back(
@@ -738,10 +738,10 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   json dates = json::object();
   std::string days;
   int64_t first_day = 0, previous_day = 0;
-  for (size_t i = 0; i < docs.size();) {
-    const int64_t day = std::max<int64_t>(0, docs[i].date) / 86400;
+  for (size_t i = 0; i < doc_count;) {
+    const int64_t day = std::max<int64_t>(0, orders[i].date) / 86400;
     size_t j = i;
-    while (j < docs.size() && std::max<int64_t>(0, docs[j].date) / 86400 == day) ++j;
+    while (j < doc_count && std::max<int64_t>(0, orders[j].date) / 86400 == day) ++j;
     if (i == 0) first_day = previous_day = day;
     AppendNumber(static_cast<uint64_t>(day - previous_day), &days);
     AppendNumber(j - i, &days);
@@ -756,17 +756,17 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   json manifest;
   manifest["format"] = kFormat;
   manifest["generator"] = "listdigest";
-  manifest["docs"] = docs.size();
+  manifest["docs"] = doc_count;
   manifest["page_docs"] = page_docs;
   manifest["pages"] = pages;
   manifest["shards"] = bounds;
-  manifest["lists"] = json::array({{{"name", options.list}, {"first", 0}, {"end", docs.size()}}});
+  manifest["lists"] = json::array({{{"name", options.list}, {"first", 0}, {"end", doc_count}}});
   manifest["message_url"] = options.message_url;
   manifest["stopwords"] = StopWords();
   manifest["common"] = common;
   manifest["bm25"] = {{"k1", kK1}, {"b", kB}, {"levels", kLevels}};
   json kinds = json::object();
-  for (const Document& d : docs) {
+  for (const DocumentOrder& d : orders) {
     const std::string k(1, d.kind);
     kinds[k] = kinds.value(k, 0) + 1;
   }
@@ -774,7 +774,7 @@ void BuildIndex(std::vector<Document> docs, const IndexOptions& options, const F
   emit("manifest.json", Compact(manifest));
 
   if (stats) {
-    stats->documents = docs.size();
+    stats->documents = doc_count;
     stats->terms = term_count;
     stats->shards = shard_count;
     stats->pages = pages;

@@ -50,6 +50,19 @@ struct Document {
                                   // kind: orders documents of the same date and kind; for body_of
 };
 
+/// What the index is ordered by, for one document: ids follow dates, then
+/// kinds (v p r m d c), then `source`.
+struct DocumentOrder {
+  int64_t date = 0;
+  char kind = 'm';
+  uint64_t source = 0;  // as Document::source
+};
+
+/// Makes document `index` (of the orders given to BuildIndex) when the index
+/// needs it: while its terms are read and when its page is written. Called
+/// from several threads at once.
+using DocumentMaker = std::function<Document(size_t index)>;
+
 /// The start of a text on one line, about 200 bytes cut at a word: what a
 /// result shows of a document without a snippet of its own.
 std::string Snippet(std::string_view text);
@@ -95,7 +108,12 @@ using FileSink = std::function<void(IndexFile&&)>;
 
 /// Builds every file of the index and hands each to `sink`. Same documents
 /// (in any order), same files, byte for byte, for any `jobs` and
-/// `batch_docs`.
+/// `batch_docs`. Documents are made by `make` when needed, so that an index
+/// of a million documents never holds them all; `orders[i]` must match the
+/// date, kind and source of `make(i)`.
+void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
+                const IndexOptions& options, const FileSink& sink, IndexStats* stats = nullptr);
+/// The same with every document made beforehand.
 void BuildIndex(std::vector<Document> documents, const IndexOptions& options,
                 const FileSink& sink, IndexStats* stats = nullptr);
 /// The same, collected (for tests and small indexes).

@@ -185,10 +185,13 @@ bool DecodeCommits(const std::string& bytes, const std::string& archive,
     for (auto& c : listing.commits) {
       uint64_t time = 0;
       uint8_t kind = 0;
-      in.Str(&c.id);
+      std::string id, blob;
+      in.Str(&id);
       in.U64(&time);
       in.U8(&kind);
-      in.Str(&c.blob);
+      in.Str(&blob);
+      c.id = id;
+      c.blob = blob;
       if (!in.ok() || kind > static_cast<uint8_t>(archive::CommitKind::kOther)) {
         *why = "corrupt (commits.bin)";
         return false;

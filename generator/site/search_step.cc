@@ -2,7 +2,6 @@
 // contributor becomes a search document (search/index.h), and the index
 // files and the search page go to site/search/.
 #include <algorithm>
-#include <deque>
 
 #include "mail/subject.h"
 #include "pages/views.h"
@@ -47,8 +46,9 @@ std::string Count(size_t n, const char* one, const char* many) {
 void WriteSearchIndex(BuildContext& ctx) {
   const model::Archive& a = ctx.archive;
   const bool message_links = !ctx.info.message_url.empty();
-  // Documents are views: the text they show or index that the model does not
-  // hold as such is made here once, per person and per series.
+  // Documents are made when the index needs them, as views: the text they
+  // show or index that the model does not hold as such is made here once,
+  // per person, series and digest.
   std::vector<std::string> author_terms(a.people.size()), person_links(a.people.size());
   for (size_t p = 0; p < a.people.size(); ++p) {
     author_terms[p] = AuthorTerms(a.people[p]);
@@ -56,27 +56,10 @@ void WriteSearchIndex(BuildContext& ctx) {
   }
   std::vector<std::string> series_links(a.series.size());
   for (size_t s = 0; s < a.series.size(); ++s) series_links[s] = pages::SeriesPath(a.series[s]);
-  std::deque<std::string> texts;  // digest titles and links
-  std::vector<search::Document> docs;
-  docs.reserve(a.messages.size() + a.people.size() + ctx.digests.size());
-  std::vector<bool> is_head(a.messages.size(), false);
-
-  for (const model::SeriesVersion& v : a.versions) {
-    const model::MessageFacts& head = a.messages[v.head];
-    is_head[v.head] = true;
-    const model::Series& series = a.series[v.series];
-    const model::Person& author = a.people[v.author];
-    search::Document d;
-    d.kind = 'v';
-    d.date = DateOf(head);
-    d.title = head.subject.text;
-    d.source = static_cast<uint64_t>(v.head);
-    d.author = author.name;
-    d.author_terms = author_terms[v.author];
-    d.series_title = series.title;
-    d.state = model::StateName(v.state);
-    d.link = series_links[v.series];
-    docs.push_back(std::move(d));
+  std::vector<std::string> digest_titles(ctx.digests.size()), digest_links(ctx.digests.size());
+  for (size_t g = 0; g < ctx.digests.size(); ++g) {
+    digest_titles[g] = ctx.info.list + " digest " + ctx.digests[g].range.id;
+    digest_links[g] = "digests/" + ctx.digests[g].range.id + "/";
   }
 
   struct Activity {
@@ -84,6 +67,16 @@ void WriteSearchIndex(BuildContext& ctx) {
     int64_t first = 0, last = 0;
   };
   std::vector<Activity> activity(a.people.size());
+  std::vector<bool> is_head(a.messages.size(), false);
+  for (const model::SeriesVersion& v : a.versions) is_head[v.head] = true;
+
+  // The documents in the order they are made: versions, messages that lead
+  // no version, contributors, digests. `source` is what each kind is made from.
+  std::vector<search::DocumentOrder> orders;
+  orders.reserve(a.versions.size() + a.messages.size() + a.people.size() + ctx.digests.size());
+  for (size_t v = 0; v < a.versions.size(); ++v) {
+    orders.push_back({DateOf(a.messages[a.versions[v].head]), 'v', v});
+  }
   for (size_t i = 0; i < a.messages.size(); ++i) {
     const model::MessageFacts& m = a.messages[i];
     const int64_t date = DateOf(m);
@@ -95,60 +88,72 @@ void WriteSearchIndex(BuildContext& ctx) {
       act.patches += m.is_patch() ? 1 : 0;
     }
     if (is_head[i]) continue;
-    search::Document d;
-    d.kind = m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm';
-    d.date = date;
-    d.title = m.subject.text;
-    d.source = i;
-    if (m.author >= 0) {
-      d.author = a.people[m.author].name;
-      d.author_terms = author_terms[m.author];
-    }
-    const int series = m.version >= 0 ? a.versions[m.version].series : -1;
-    if (series >= 0) d.series_title = a.series[series].title;
-    if (message_links)
-      d.link = m.message_id;
-    else if (series >= 0)
-      d.link = series_links[series];
-    docs.push_back(std::move(d));
+    orders.push_back({date, m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm', i});
   }
-
   for (size_t p = 0; p < a.people.size(); ++p) {
-    const Activity& act = activity[p];
-    if (act.messages == 0) continue;  // only named in a trailer
-    const model::Person& person = a.people[p];
-    search::Document d;
-    d.kind = 'c';
-    d.date = act.last;
-    d.source = p;
-    d.title = person.name;
-    d.author = person.name;
-    d.author_terms = author_terms[p];
-    d.link = person_links[p];
-    d.snippet = person.email + " · " + Count(act.messages, "message", "messages") + ", " +
-                Count(act.patches, "patch", "patches") + " · " +
-                pages::IsoTime(act.first).substr(0, 10) + " – " +
-                pages::IsoTime(act.last).substr(0, 10);
-    docs.push_back(std::move(d));
+    // Only named in a trailer: no document.
+    if (activity[p].messages > 0) orders.push_back({activity[p].last, 'c', p});
   }
-
   for (size_t g = 0; g < ctx.digests.size(); ++g) {
     const model::Digest& digest = ctx.digests[g];
-    if (digest.messages.empty()) continue;
-    const nlohmann::json s = pages::DigestSummary(a, digest);
-    search::Document d;
-    d.kind = 'd';
-    d.date = a.messages[digest.messages.back()].time;
-    d.source = g;
-    d.title = texts.emplace_back(ctx.info.list + " digest " + digest.range.id);
-    d.link = texts.emplace_back("digests/" + digest.range.id + "/");
-    d.snippet = s["start"].get<std::string>() + " – " + s["end"].get<std::string>() + ": " +
-                Count(digest.messages.size(), "message", "messages") + ", " +
-                Count(digest.patches, "patch", "patches") + ", " +
-                Count(digest.replies, "reply", "replies") + ", " +
-                Count(digest.versions.size(), "series posting", "series postings");
-    docs.push_back(std::move(d));
+    if (!digest.messages.empty()) orders.push_back({a.messages[digest.messages.back()].time, 'd', g});
   }
+
+  // BuildIndex sorts a copy; `make` reads these, by their number here.
+  const std::vector<search::DocumentOrder>& made = orders;
+  auto make = [&](size_t index) {
+    const search::DocumentOrder& o = made[index];
+    search::Document d;
+    d.kind = o.kind;
+    d.date = o.date;
+    d.source = o.source;
+    if (o.kind == 'v') {
+      const model::SeriesVersion& v = a.versions[o.source];
+      const model::MessageFacts& head = a.messages[v.head];
+      d.source = static_cast<uint64_t>(v.head);  // for body_of: the cover letter's text
+      d.title = head.subject.text;
+      d.author = a.people[v.author].name;
+      d.author_terms = author_terms[v.author];
+      d.series_title = a.series[v.series].title;
+      d.state = model::StateName(v.state);
+      d.link = series_links[v.series];
+    } else if (o.kind == 'c') {
+      const model::Person& person = a.people[o.source];
+      const Activity& act = activity[o.source];
+      d.title = person.name;
+      d.author = person.name;
+      d.author_terms = author_terms[o.source];
+      d.link = person_links[o.source];
+      d.snippet = person.email + " · " + Count(act.messages, "message", "messages") + ", " +
+                  Count(act.patches, "patch", "patches") + " · " +
+                  pages::IsoTime(act.first).substr(0, 10) + " – " +
+                  pages::IsoTime(act.last).substr(0, 10);
+    } else if (o.kind == 'd') {
+      const model::Digest& digest = ctx.digests[o.source];
+      const nlohmann::json s = pages::DigestSummary(a, digest);
+      d.title = digest_titles[o.source];
+      d.link = digest_links[o.source];
+      d.snippet = s["start"].get<std::string>() + " – " + s["end"].get<std::string>() + ": " +
+                  Count(digest.messages.size(), "message", "messages") + ", " +
+                  Count(digest.patches, "patch", "patches") + ", " +
+                  Count(digest.replies, "reply", "replies") + ", " +
+                  Count(digest.versions.size(), "series posting", "series postings");
+    } else {
+      const model::MessageFacts& m = a.messages[o.source];
+      d.title = m.subject.text;
+      if (m.author >= 0) {
+        d.author = a.people[m.author].name;
+        d.author_terms = author_terms[m.author];
+      }
+      const int series = m.version >= 0 ? a.versions[m.version].series : -1;
+      if (series >= 0) d.series_title = a.series[series].title;
+      if (message_links)
+        d.link = m.message_id;
+      else if (series >= 0)
+        d.link = series_links[series];
+    }
+    return d;
+  };
 
   search::IndexOptions options;
   options.list = ctx.info.list;
@@ -171,7 +176,7 @@ void WriteSearchIndex(BuildContext& ctx) {
                 [&](size_t i) { ctx.out.Write("search/" + pending[i].path, pending[i].bytes); });
     pending.clear();
   };
-  search::BuildIndex(std::move(docs), options, [&](search::IndexFile&& file) {
+  search::BuildIndex(orders, make, options, [&](search::IndexFile&& file) {
     pending.push_back(std::move(file));
     if (pending.size() >= 256) flush();
   });
