@@ -36,14 +36,55 @@ inline constexpr size_t kDescriptionBytes = 2048;
 /// A commit id (40 hex digits) held in place.
 using CommitHex = archive::Hex40;
 
+/// A T on the heap that is copied with its owner, or nothing: 8 bytes in a
+/// struct of a million copies where T is most often absent.
+template <class T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(const Boxed& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Boxed& operator=(const Boxed& o) {
+    p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Boxed(Boxed&&) noexcept = default;
+  Boxed& operator=(Boxed&&) noexcept = default;
+
+  /// The value, or an empty T.
+  const T& get() const {
+    static const T empty{};
+    return p_ ? *p_ : empty;
+  }
+  /// The value, made empty first when there is none.
+  T& mut() {
+    if (!p_) p_ = std::make_unique<T>();
+    return *p_;
+  }
+  void reset() { p_.reset(); }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
+/// The long texts of a patch as read.
+struct MessageTexts {
+  std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
+  std::string description;    // other patches: the digest text, at most kDescriptionBytes
+  std::string notes;          // patches: the author's notes below "---", above the diffstat
+};
+
 /// The key of a Message-ID in Archive::message_by_id: 64 bits of its hash.
 uint64_t MessageKey(std::string_view message_id);
 
 struct MessageFacts {
+  // (Fields ordered so that the struct has no padding to speak of: an
+  // archive holds a million of them.)
   size_t position = 0;        // in Inbox::commits()
+  CommitHex commit;
+  bool applied_note = false;  // own text starts a line with Applied/Queued/Pushed/Merged
   int epoch = 0;
   int parent = -1;            // the message it answers, when in the archive
-  CommitHex commit;
+  int version = -1;           // the series version it belongs to (patches) or discusses
   int64_t time = 0;           // committer time
   std::string message_id;
   // The MessageKey of In-Reply-To, then of References from the newest: the
@@ -58,21 +99,17 @@ struct MessageFacts {
   int author = -1;            // person index
   int sender = -1;            // person of the From: header
   int64_t date = 0;
-  // excerpt, description and notes as read; while the model is built they
-  // move to the archive's TextStore (the refs below) and are cleared: read
-  // them with Archive::Excerpt, Description and Notes.
-  std::string excerpt;        // for patch heads (0/M, 1/M, unnumbered): the digest text
-  std::string description;    // other patches: the digest text, at most kDescriptionBytes
+  // Patches: their texts as read. While the model is built they move to the
+  // archive's TextStore (the refs below) and are dropped: read them with
+  // Archive::Excerpt, Description and Notes.
+  Boxed<MessageTexts> texts;
   std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
   std::vector<Review> reviews;  // review trailers of its sender (replies only)
-  bool applied_note = false;  // own text starts a line with Applied/Queued/Pushed/Merged
   uint64_t diff_hash = 0;     // patches: fingerprint of the diff without line numbers and
                               // index lines (model/patch_text.h); 0 when there is no diff
-  std::string notes;          // patches: the author's notes below "---", above the diffstat
   TextRef excerpt_ref, description_ref, notes_ref;
   std::vector<std::string> version_links;  // heads: Message-IDs the text names as earlier
                                            // versions ("v1: https://lore…/<id>/", "Supersedes:")
-  int version = -1;           // the series version it belongs to (patches) or discusses
   std::vector<std::string> diagnostics;
 
   bool is_patch() const { return subject.patch; }
@@ -142,11 +179,13 @@ struct Archive {
   // archive made by hand, whose texts stay in its MessageFacts.
   std::shared_ptr<const TextStore> texts;
 
-  std::string Excerpt(const MessageFacts& m) const { return Text(m.excerpt_ref, m.excerpt); }
-  std::string Description(const MessageFacts& m) const {
-    return Text(m.description_ref, m.description);
+  std::string Excerpt(const MessageFacts& m) const {
+    return Text(m.excerpt_ref, m.texts.get().excerpt);
   }
-  std::string Notes(const MessageFacts& m) const { return Text(m.notes_ref, m.notes); }
+  std::string Description(const MessageFacts& m) const {
+    return Text(m.description_ref, m.texts.get().description);
+  }
+  std::string Notes(const MessageFacts& m) const { return Text(m.notes_ref, m.texts.get().notes); }
 
   int FindMessage(std::string_view id) const;
   /// The same by MessageKey (0: none).

@@ -220,22 +220,24 @@ MessageFacts ExtractFacts(const mail::Message& message) {
   f.diagnostics = message.diagnostics;
   if (message.subject.patch) {
     f.patch_trailers = message.trailers;
+    MessageTexts& texts = f.texts.mut();
     if (message.subject.head_like()) {
-      f.excerpt = mail::DigestExcerpt(message.body);
-      f.excerpt.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
+      texts.excerpt = mail::DigestExcerpt(message.body);
+      texts.excerpt.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
     } else {
-      f.description = mail::DigestExcerpt(message.body);
-      if (f.description.size() > kDescriptionBytes) {
+      std::string& d = texts.description;
+      d = mail::DigestExcerpt(message.body);
+      if (d.size() > kDescriptionBytes) {
         size_t cut = kDescriptionBytes;  // on a character boundary
-        while (cut > 0 && (static_cast<unsigned char>(f.description[cut]) & 0xC0) == 0x80) --cut;
-        f.description.resize(cut);
+        while (cut > 0 && (static_cast<unsigned char>(d[cut]) & 0xC0) == 0x80) --cut;
+        d.resize(cut);
       }
-      f.description.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
+      d.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
     }
     if (message.subject.head_like()) f.version_links = VersionLinks(message.body);
     if (message.subject.number != 0) {
       f.diff_hash = DiffHash(message.body);
-      f.notes = PatchNotes(message.body);
+      f.texts.mut().notes = PatchNotes(message.body);
     }
   }
   f.from_as_written = message.from;
@@ -280,12 +282,11 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       for (size_t i = flushed * kChunk; i < end; ++i) {
         MessageFacts& f = parsed[i];
         if (cache && !from_cache[i]) cache->Add(commits[positions[i]].blob, f);
-        f.excerpt_ref = texts->Add(f.excerpt);
-        f.description_ref = texts->Add(f.description);
-        f.notes_ref = texts->Add(f.notes);
-        std::string().swap(f.excerpt);
-        std::string().swap(f.description);
-        std::string().swap(f.notes);
+        const MessageTexts& t = f.texts.get();
+        f.excerpt_ref = texts->Add(t.excerpt);
+        f.description_ref = texts->Add(t.description);
+        f.notes_ref = texts->Add(t.notes);
+        f.texts.reset();
       }
     }
   };

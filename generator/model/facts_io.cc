@@ -49,12 +49,21 @@ void Fields(V& v, Is<mail::Subject> auto& s) {
 }
 
 template <class V>
+void Fields(V& v, Is<MessageTexts> auto& t) {
+  v.Store("excerpt", t.excerpt);
+  v.Store("description", t.description);
+  v.Store("notes", t.notes);
+}
+
+template <class V>
 void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Skip("position", f.position);  // the commit's, set by BuildArchive
-  v.Skip("epoch", f.epoch);        // ditto
+  v.Skip("commit", f.commit);      // ditto
+  v.Store("applied_note", f.applied_note);
+  v.Skip("epoch", f.epoch);        // the commit's, set by BuildArchive
   v.Skip("parent", f.parent);      // threading: depends on the whole archive
-  v.Skip("commit", f.commit);      // the commit's, set by BuildArchive
-  v.Skip("time", f.time);          // ditto
+  v.Skip("version", f.version);    // series: ditto
+  v.Skip("time", f.time);          // the commit's, set by BuildArchive
   v.Store("message_id", f.message_id);
   v.Store("above", f.above);
   v.Store("subject", f.subject);
@@ -64,24 +73,20 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Skip("author", f.author);      // a person index: depends on the whole archive
   v.Skip("sender", f.sender);      // ditto
   v.Store("date", f.date);
-  v.Store("excerpt", f.excerpt);
-  v.Store("description", f.description);
+  v.Store("texts", f.texts);
   v.Store("patch_trailers", f.patch_trailers);
   v.Skip("reviews", f.reviews);    // person indices, from reply_trailers
-  v.Store("applied_note", f.applied_note);
   v.Store("diff_hash", f.diff_hash);
-  v.Store("notes", f.notes);
   v.Skip("excerpt_ref", f.excerpt_ref);          // where BuildArchive put the texts
   v.Skip("description_ref", f.description_ref);  // ditto
   v.Skip("notes_ref", f.notes_ref);              // ditto
   v.Store("version_links", f.version_links);
-  v.Skip("version", f.version);    // series: ditto
   v.Store("diagnostics", f.diagnostics);
 }
 
 template <class T>
 concept HasFields = Is<T, mail::Address> || Is<T, mail::Trailer> || Is<T, mail::Subject> ||
-                    Is<T, MessageFacts>;
+                    Is<T, MessageTexts> || Is<T, MessageFacts>;
 
 // Varints (LEB128) for sizes and integers, zig-zag for signed ones; fixed
 // 8 bytes for hashes; length-prefixed strings.
@@ -121,6 +126,9 @@ class Encoder {
   }
   template <HasFields T>
   void Put(const T& value) { Fields(*this, value); }
+  // An empty box is written as its empty value.
+  template <HasFields T>
+  void Put(const Boxed<T>& box) { Fields(*this, box.get()); }
 
   std::string* out_;
 };
@@ -209,6 +217,8 @@ class Decoder {
   }
   template <HasFields T>
   void Get(T* value) { Fields(*this, *value); }
+  template <HasFields T>
+  void Get(Boxed<T>* box) { Fields(*this, box->mut()); }
 
   std::string_view in_;
   size_t pos_ = 0;
@@ -267,6 +277,11 @@ class Flattener {
     Fields(*this, value);
   }
   template <HasFields T>
+  void Leaf(const Boxed<T>& box) {
+    prefix_ += ".";
+    Fields(*this, box.get());
+  }
+  template <HasFields T>
   void Leaf(const std::vector<T>& items) {
     prefix_ += "[].";
     for (const T& item : items) Fields(*this, item);
@@ -295,6 +310,7 @@ FactsFieldCounts ListedFactsFields() {
   c.subject = CountFields<mail::Subject>();
   c.address = CountFields<mail::Address>();
   c.trailer = CountFields<mail::Trailer>();
+  c.texts = CountFields<MessageTexts>();
   return c;
 }
 

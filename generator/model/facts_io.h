@@ -17,7 +17,7 @@ namespace listdigest::model {
 /// The encoding's version: bump it whenever EncodeFacts writes anything
 /// differently (a field added, removed or re-typed), so older caches are
 /// rebuilt instead of misread.
-inline constexpr int kFactsFormat = 2;  // 2: `above` keys instead of In-Reply-To and References
+inline constexpr int kFactsFormat = 3;  // 2: `above` keys; 3: texts together
 
 /// Appends the message-derived fields of `facts` to `out`: everything but
 /// position, epoch, commit and time (set from the commit) and author,
@@ -37,6 +37,7 @@ struct FactsFieldCounts {
   size_t subject = 0;
   size_t address = 0;
   size_t trailer = 0;
+  size_t texts = 0;
 };
 FactsFieldCounts ListedFactsFields();
 

@@ -38,7 +38,7 @@ model::MessageFacts Facts(int i) {
   f.subject.patch = i % 2 == 0;
   f.author_as_written = {"Author " + std::to_string(i % 50), "a" + std::to_string(i) + "@x.org"};
   f.date = 1614556800 + i;
-  f.description.assign(static_cast<size_t>(i * 37 % 1500), static_cast<char>('a' + i % 26));
+  f.texts.mut().description.assign(static_cast<size_t>(i * 37 % 1500), static_cast<char>('a' + i % 26));
   f.above = {0, model::MessageKey("r" + std::to_string(i - 1) + "@example.org")};
   f.diff_hash = static_cast<uint64_t>(i) * 0x9e3779b97f4a7c15ull;
   return f;
@@ -91,7 +91,7 @@ bool FoundAs(const model::FactsStore& store, int stored_as, int facts_of) {
   model::MessageFacts f;
   const model::MessageFacts want = Facts(facts_of);
   return store.Find(Blob(stored_as), &f) && f.message_id == want.message_id &&
-         f.description == want.description && f.diff_hash == want.diff_hash;
+         f.texts.get().description == want.texts.get().description && f.diff_hash == want.diff_hash;
 }
 
 std::vector<int> Range(int from, int to) {
