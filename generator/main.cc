@@ -163,6 +163,13 @@ int Build(const std::string& config_path, const std::string& out_dir, const Buil
 
 }  // namespace
 
+// jemalloc's settings (the binary links it, see CMakeLists.txt): a
+// background thread gives memory freed by one build step back within a
+// second, so that the next step, run on new threads and so on other arenas,
+// does not add to the peak. Ignored by any other allocator.
+extern "C" const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000";
+
 int main(int argc, char** argv) {
   using namespace listdigest;
   CLI::App app{"listdigest: static digests, series and search for a public-inbox mail archive"};

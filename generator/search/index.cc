@@ -722,16 +722,30 @@ void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
   // Document pages.
   const size_t page_docs = std::max<size_t>(1, options.page_docs);
   const size_t pages = (doc_count + page_docs - 1) / page_docs;
-  for (size_t p = 0; p < pages; ++p) {
-    json page = json::array();
-    for (size_t i = p * page_docs; i < doc_count && i < (p + 1) * page_docs; ++i) {
-      const Document d = make(number[i]);
-      std::string snippet = d.snippet;
-      if (snippet.empty()) snippet = Snippet(options.body_of ? options.body_of(d) : d.body);
-      page.push_back(
-          {std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link, snippet});
+  // Made a block at a time on `jobs` threads (a snippet may read its body
+  // back from disk), handed out in order.
+  constexpr size_t kPageBlock = 256;
+  std::vector<std::string> page_bytes;
+  for (size_t first = 0; first < pages; first += kPageBlock) {
+    const size_t n = std::min(kPageBlock, pages - first);
+    page_bytes.assign(n, std::string());
+    RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
+      for (size_t k = t; k < n; k += jobs) {
+        const size_t p = first + k;
+        json page = json::array();
+        for (size_t i = p * page_docs; i < doc_count && i < (p + 1) * page_docs; ++i) {
+          const Document d = make(number[i]);
+          std::string snippet = d.snippet;
+          if (snippet.empty()) snippet = Snippet(options.body_of ? options.body_of(d) : d.body);
+          page.push_back(
+              {std::string(1, d.kind), d.title, d.author, Day(d.date), d.state, d.link, snippet});
+        }
+        page_bytes[k] = Compact(page);
+      }
+    });
+    for (size_t k = 0; k < n; ++k) {
+      emit("d/" + std::to_string(first + k) + ".json", std::move(page_bytes[k]));
     }
-    emit("d/" + std::to_string(p) + ".json", Compact(page));
   }
 
   // Documents per day: (days since the previous day with documents, count).
