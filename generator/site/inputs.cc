@@ -72,11 +72,11 @@ bool InputFingerprint(const config::Config& config, const std::string& theme_dir
   AddFolder(&h, "theme", theme_dir);
   AddFolder(&h, "override", (fs::path(config.dir) / "theme").string());
   AddFolder(&h, "theme_dir", config.theme_dir);
-  // Content pages and whatever else lies beside the config (not in its
-  // subfolders: the sample archive, the site, the cache).
+  // The content pages beside the config (content/*.md); not other files,
+  // such as a --summary-json written there by the build before.
   std::vector<std::pair<std::string, fs::path>> beside;
   for (const auto& entry : fs::directory_iterator(config.dir, ec)) {
-    if (entry.is_regular_file(ec)) {
+    if (entry.is_regular_file(ec) && entry.path().extension() == ".md") {
       beside.emplace_back(entry.path().filename().string(), entry.path());
     }
   }

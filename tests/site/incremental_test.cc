@@ -481,6 +481,14 @@ TEST_CASE("incremental: --quiet prints nothing; --summary-json says what was don
   CHECK(s["messages"] == kMessages);
   CHECK(s["files"]["written"] == 0);
   CHECK(s["files"]["unchanged"].get<int>() > 100);
+
+  // A summary written beside the config is no input of the site: the build
+  // after the one that wrote it still finds nothing changed.
+  const std::string beside = (std::filesystem::path(w.inc).parent_path() / "summary.json").string();
+  REQUIRE(Build(w.inc, site, "--quiet --summary-json " + Q(beside)).status == 0);
+  REQUIRE(Build(w.inc, site, "--quiet --summary-json " + Q(beside)).status == 0);
+  CHECK(nlohmann::json::parse(testing::ReadFile(beside))["up_to_date"] == true);
+  std::filesystem::remove(beside);
 }
 
 TEST_CASE("incremental: a second build on the same output folder stops with exit 2") {
