@@ -171,7 +171,8 @@ struct Archive {
   // The first message with an id, by its MessageKey. Two ids with the same
   // 64-bit key are one id here: by accident that takes about 4·10⁹ ids; on
   // purpose it gives no more than sending a message with that id would.
-  std::unordered_map<uint64_t, int> message_by_id;
+  // Sorted by key: 12 bytes a message, where a hash map takes 40 or more.
+  std::vector<std::pair<uint64_t, int>> message_by_id;
   std::vector<Diagnostic> diagnostics;
   int64_t newest_time = 0;
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -194,8 +195,9 @@ int Archive::FindMessage(std::string_view id) const {
 
 int Archive::FindKey(uint64_t key) const {
   if (key == 0) return -1;
-  auto it = message_by_id.find(key);
-  return it == message_by_id.end() ? -1 : it->second;
+  auto it = std::lower_bound(message_by_id.begin(), message_by_id.end(),
+                             std::make_pair(key, std::numeric_limits<int>::min()));
+  return it != message_by_id.end() && it->first == key ? it->second : -1;
 }
 
 int Archive::MessageAt(size_t position) const {
@@ -364,9 +366,14 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     }
     const int index = static_cast<int>(&f - a.messages.data());
     for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
-    a.message_by_id.emplace(MessageKey(f.message_id), index);
+    a.message_by_id.emplace_back(MessageKey(f.message_id), index);
     a.newest_time = std::max(a.newest_time, f.time);
   }
+  // By key, and of messages with the same id only the first.
+  std::sort(a.message_by_id.begin(), a.message_by_id.end());
+  a.message_by_id.erase(std::unique(a.message_by_id.begin(), a.message_by_id.end(),
+                                    [](const auto& x, const auto& y) { return x.first == y.first; }),
+                        a.message_by_id.end());
   // Threads are trees. Links to an earlier message go first: they cannot
   // form a cycle. Then links to a later one (a reply stored before its
   // parent), each dropped when it would close a cycle, so of a cover letter

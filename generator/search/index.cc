@@ -513,7 +513,7 @@ void BuildIndex(std::vector<Document> documents, const IndexOptions& options,
              stats);
 }
 
-void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
+void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& make,
                 const IndexOptions& options, const FileSink& sink, IndexStats* stats) {
   auto kind_rank = [](char kind) {
     const char* at = std::strchr(kKindOrder, kind);
@@ -530,12 +530,8 @@ void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
     if (a.source != b.source) return a.source < b.source;
     return x < y;
   });
-  {
-    std::vector<DocumentOrder> sorted(orders.size());
-    for (size_t i = 0; i < number.size(); ++i) sorted[i] = orders[number[i]];
-    orders = std::move(sorted);
-  }
   const size_t doc_count = orders.size();
+  auto order_of = [&](size_t i) -> const DocumentOrder& { return orders[number[i]]; };
   size_t bytes_out = 0;
   auto emit = [&](std::string path, std::string bytes) {
     bytes_out += bytes.size();
@@ -753,9 +749,9 @@ void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
   std::string days;
   int64_t first_day = 0, previous_day = 0;
   for (size_t i = 0; i < doc_count;) {
-    const int64_t day = std::max<int64_t>(0, orders[i].date) / 86400;
+    const int64_t day = std::max<int64_t>(0, order_of(i).date) / 86400;
     size_t j = i;
-    while (j < doc_count && std::max<int64_t>(0, orders[j].date) / 86400 == day) ++j;
+    while (j < doc_count && std::max<int64_t>(0, order_of(j).date) / 86400 == day) ++j;
     if (i == 0) first_day = previous_day = day;
     AppendNumber(static_cast<uint64_t>(day - previous_day), &days);
     AppendNumber(j - i, &days);

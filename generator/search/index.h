@@ -111,7 +111,7 @@ using FileSink = std::function<void(IndexFile&&)>;
 /// `batch_docs`. Documents are made by `make` when needed, so that an index
 /// of a million documents never holds them all; `orders[i]` must match the
 /// date, kind and source of `make(i)`.
-void BuildIndex(std::vector<DocumentOrder> orders, const DocumentMaker& make,
+void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& make,
                 const IndexOptions& options, const FileSink& sink, IndexStats* stats = nullptr);
 /// The same with every document made beforehand.
 void BuildIndex(std::vector<Document> documents, const IndexOptions& options,
