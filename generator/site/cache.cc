@@ -126,8 +126,16 @@ bool Verified(const std::string& bytes, std::string_view* body) {
   return model::HashBytes(*body) == stored;
 }
 
-std::string EncodeCommits(const std::string& archive, const archive::Inbox& inbox) {
+// commits.bin, streamed to `sink` a few hundred kilobytes at a time: an
+// archive of a million commits makes a file of about 100 MB.
+bool WriteCommits(const std::string& archive, const archive::Inbox& inbox,
+                  const model::ByteSink& sink, std::string* err) {
+  model::HashingWriter writer(sink, err);
   Out o;
+  auto flush = [&] {
+    writer.Put(o.s_);
+    o.s_.clear();
+  };
   o.s_.assign(kCommitsMagic, sizeof kCommitsMagic - 1);
   o.U32(kCommitsFormat);
   o.Str(GeneratorIdentity());
@@ -145,9 +153,11 @@ std::string EncodeCommits(const std::string& archive, const archive::Inbox& inbo
       o.U64(static_cast<uint64_t>(c->time));
       o.U8(static_cast<uint8_t>(c->kind));
       o.Str(c->blob);
+      if (o.s_.size() >= (256 << 10)) flush();
     }
   });
-  return o.Finish();
+  flush();
+  return writer.Finish();
 }
 
 // Decodes commits.bin; `why` says what is wrong with it.
@@ -316,10 +326,26 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
       fs::remove(entry.path(), ec);
     }
   }
-  const std::string commits = EncodeCommits(archive_, inbox);
-  if (model::HashBytes(commits) != commits_hash_) {
-    if (!WriteAtomically((fs::path(dir_) / "commits.bin").string(), commits, err)) return false;
-    commits_hash_ = model::HashBytes(commits);
+  // The file is made twice, never held: once to hash it, once to write it
+  // when it differs from the one read.
+  model::Hasher hasher;
+  std::string unused;
+  WriteCommits(archive_, inbox,
+               [&hasher](std::string_view bytes, std::string*) {
+                 hasher.Update(bytes);
+                 return true;
+               },
+               &unused);
+  const model::Hash128 commits_hash = hasher.Finish();
+  if (commits_hash != commits_hash_) {
+    if (!WriteAtomicallyStreamed((fs::path(dir_) / "commits.bin").string(),
+                                 [&](const model::ByteSink& sink, std::string* why) {
+                                   return WriteCommits(archive_, inbox, sink, why);
+                                 },
+                                 err)) {
+      return false;
+    }
+    commits_hash_ = commits_hash;
   }
   const std::string& identity = GeneratorIdentity();
   if (facts_.Changed() || !fs::exists(fs::path(dir_) / "facts.bin", ec)) {
