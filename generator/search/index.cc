@@ -583,8 +583,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
         keys_of[at] = DocumentKey(d, body);
         const bool known = cache->Find(
             keys_of[at], &lengths[i].title, &lengths[i].body,
-            [&](uint32_t number, std::string_view term, const std::vector<uint32_t>& stream) {
-              Hits*& h = by_number[number];
+            [&](uint32_t term_number, std::string_view term, const std::vector<uint32_t>& stream) {
+              Hits*& h = by_number[term_number];
               if (!h) {
                 auto it = terms.find(term);
                 if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
