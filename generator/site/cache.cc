@@ -49,12 +49,6 @@ bool WriteAtomicallyStreamed(
   return false;
 }
 
-bool WriteAtomically(const std::string& path, const std::string& bytes, std::string* err) {
-  return WriteAtomicallyStreamed(
-      path, [&bytes](const model::ByteSink& sink, std::string* why) { return sink(bytes, why); },
-      err);
-}
-
 // Where a store's records added by this build wait until Save: beside its
 // file, with a name that Save's clean-up of a killed build's leftovers knows.
 std::string SpillPath(const std::string& dir, const char* file) {
