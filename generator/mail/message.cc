@@ -314,18 +314,36 @@ bool CutLongHeaderFields(std::string_view bytes, std::string* out,
   return true;
 }
 
-// Whether listdigest reads a top-level header: the ones ParseMessage asks
-// for and the MIME headers that shape the body.
-bool IsReadHeader(std::string_view name) {
-  static const char* const kRead[] = {"message-id", "subject",     "from",      "sender",
-                                      "date",       "in-reply-to", "references", "mime-version"};
-  if (name.size() > 8 && g_ascii_strncasecmp(name.data(), "content-", 8) == 0) return true;
-  for (const char* read : kRead) {
-    if (name.size() == std::strlen(read) && g_ascii_strncasecmp(name.data(), read, name.size()) == 0) {
-      return true;
+// What ParseMessage does with a top-level header field: reads it (the
+// fields it asks GMime for and the MIME fields that shape the body), keeps
+// it only when it appears twice (a field RFC 5322 allows once, which
+// listdigest does not read: GMime reports the duplicate), or leaves it out.
+enum class FieldUse { kRead, kOnce, kUnread };
+
+bool NameIs(std::string_view name, std::string_view what) {
+  return name.size() == what.size() &&
+         g_ascii_strncasecmp(name.data(), what.data(), name.size()) == 0;
+}
+
+// For kOnce, `*once` is which of To, Cc, Bcc, Reply-To it is.
+FieldUse UseOf(std::string_view name, int* once) {
+  if (name.size() > 8 && g_ascii_strncasecmp(name.data(), "content-", 8) == 0) {
+    return FieldUse::kRead;
+  }
+  static constexpr std::string_view kRead[] = {"message-id", "subject",     "from",
+                                               "sender",     "date",        "in-reply-to",
+                                               "references", "mime-version"};
+  static constexpr std::string_view kOnce[] = {"to", "cc", "bcc", "reply-to"};
+  for (std::string_view read : kRead) {
+    if (NameIs(name, read)) return FieldUse::kRead;
+  }
+  for (int i = 0; i < 4; ++i) {
+    if (NameIs(name, kOnce[i])) {
+      *once = i;
+      return FieldUse::kOnce;
     }
   }
-  return false;
+  return FieldUse::kUnread;
 }
 
 // The message with the top-level header fields it never reads left out:
@@ -338,14 +356,17 @@ bool IsReadHeader(std::string_view name) {
 // that the duplicate is noticed. Returns false when nothing is left out.
 bool DropUnreadHeaders(std::string_view bytes, std::string* out) {
   struct Field {
-    std::string_view name;
     size_t begin, end;
+    FieldUse use;
+    int once;
   };
   std::vector<Field> fields;
-  size_t pos = 0;
+  fields.reserve(64);
+  int seen[4] = {0, 0, 0, 0};  // To, Cc, Bcc, Reply-To
+  size_t pos = 0, dropped = 0;
   while (pos < bytes.size()) {
-    size_t eol = bytes.find('\n', pos);
-    if (eol == std::string_view::npos) return false;
+    const size_t eol = bytes.find('\n', pos);
+    if (eol == std::string_view::npos) return false;  // a header block that never ends
     const std::string_view line = bytes.substr(pos, eol - pos);
     if (line.empty() || line == "\r") break;  // the end of the header block
     if ((line[0] == ' ' || line[0] == '\t') && !fields.empty()) {
@@ -360,34 +381,22 @@ bool DropUnreadHeaders(std::string_view bytes, std::string* out) {
     }
     // Not a plain field: the whole block is GMime's to read as it is.
     if (n == 0 || n >= line.size() || line[n] != ':') return false;
-    fields.push_back({line.substr(0, n), pos, eol + 1});
+    Field f{pos, eol + 1, FieldUse::kUnread, -1};
+    f.use = UseOf(line.substr(0, n), &f.once);
+    if (f.use == FieldUse::kOnce) ++seen[f.once];
+    fields.push_back(f);
     pos = eol + 1;
   }
   if (pos >= bytes.size()) return false;  // a header block that never ends: GMime says so
-  auto is = [](std::string_view name, const char* what) {
-    return name.size() == std::strlen(what) &&
-           g_ascii_strncasecmp(name.data(), what, name.size()) == 0;
+  auto keep = [&seen](const Field& f) {
+    return f.use == FieldUse::kRead || (f.use == FieldUse::kOnce && seen[f.once] > 1);
   };
-  std::map<std::string, int> single;  // to, cc, bcc, reply-to: how often each appears
-  for (const Field& f : fields) {
-    for (const char* what : {"to", "cc", "bcc", "reply-to"}) {
-      if (is(f.name, what)) ++single[what];
-    }
-  }
-  auto keep = [&](std::string_view name) {
-    if (IsReadHeader(name)) return true;
-    for (const auto& [what, count] : single) {
-      if (count > 1 && is(name, what.c_str())) return true;
-    }
-    return false;
-  };
-  size_t dropped = 0;
-  for (const Field& f : fields) dropped += keep(f.name) ? 0 : 1;
+  for (const Field& f : fields) dropped += keep(f) ? 0 : 1;
   if (dropped == 0) return false;
   std::string result;
   result.reserve(bytes.size());
   for (const Field& f : fields) {
-    if (keep(f.name)) result.append(bytes.substr(f.begin, f.end - f.begin));
+    if (keep(f)) result.append(bytes.substr(f.begin, f.end - f.begin));
   }
   result.append(bytes.substr(fields.empty() ? 0 : fields.back().end));
   *out = std::move(result);
