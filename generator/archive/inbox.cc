@@ -92,7 +92,14 @@ class InboxImpl {
   std::string path;
   std::vector<Epoch> epochs;
   std::vector<Commit> commits;
-  std::unordered_map<std::string, size_t> position_of;  // commit id -> first position
+  /// The first position of commit `id`, or npos. A scan: ids are resolved
+  /// only for explicit ranges, and a map of them cost 120 bytes a commit.
+  size_t PositionOf(std::string_view id) const {
+    for (size_t i = 0; i < commits.size(); ++i) {
+      if (std::string_view(commits[i].id) == id) return i;
+    }
+    return std::string::npos;
+  }
 
   bool OpenEpoch(const std::string& dir, int number, const std::vector<EpochListing>& known,
                  std::string* err);
@@ -159,7 +166,6 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
       Commit c = k;
       c.epoch = number;
       c.deleted = false;
-      position_of.emplace(c.id, commits.size());
       commits.push_back(std::move(c));
     }
   }
@@ -185,10 +191,6 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
     if (parents > 1) epoch.linear = false;
     if (reuse && (parents != 1 || !git_oid_equal(git_commit_parent_id(commit.get(), 0), &previous))) {
       // Not one line after all (a merge): list the whole epoch again.
-      for (size_t i = epoch.first_commit; i < commits.size(); ++i) {
-        auto it = position_of.find(commits[i].id);
-        if (it != position_of.end() && it->second >= epoch.first_commit) position_of.erase(it);
-      }
       commits.resize(epoch.first_commit);
       return ListCommits(number, nullptr, err);
     }
@@ -246,13 +248,11 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
         } else {
           continue;
         }
-        position_of.emplace(one.id, commits.size());
         commits.push_back(std::move(one));
         any = true;
       }
       if (any) continue;
     }
-    position_of.emplace(c.id, commits.size());
     commits.push_back(std::move(c));
   }
   return true;
@@ -383,7 +383,7 @@ bool Inbox::Resolve(const std::string& spec, size_t* position, std::string* err)
       if (std::string_view(c.id).substr(0, lower.size()) == lower) matches.insert(c.id);
     }
     if (matches.size() == 1) {
-      *position = impl_->position_of.at(*matches.begin());
+      *position = impl_->PositionOf(*matches.begin());
       return true;
     }
     if (matches.size() > 1) {
@@ -399,10 +399,9 @@ bool Inbox::Resolve(const std::string& spec, size_t* position, std::string* err)
     git_object* peeled = nullptr;
     if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) continue;
     ObjectPtr commit(peeled);
-    const std::string id = Hex(git_object_id(commit.get()));
-    auto it = impl_->position_of.find(id);
-    if (it != impl_->position_of.end()) {
-      *position = it->second;
+    const size_t at = impl_->PositionOf(Hex(git_object_id(commit.get())));
+    if (at != std::string::npos) {
+      *position = at;
       return true;
     }
   }
