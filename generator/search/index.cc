@@ -122,7 +122,12 @@ void IndexDocument(const Document& d, std::string_view body, uint32_t id, TermMa
 model::Hash128 DocumentKey(const Document& d, std::string_view body) {
   model::Hasher h;
   h.UpdateField(d.title);
-  h.UpdateField(body);
+  if (d.body_key.empty()) {
+    h.UpdateField(body);
+  } else {
+    h.UpdateField("\x01body key");  // never the start of a body and its length
+    h.UpdateField(d.body_key);
+  }
   h.UpdateField(d.author_terms);
   h.UpdateField(d.series_title);
   h.UpdateField(d.state);
@@ -579,7 +584,9 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
         const size_t at = i - first;
         const Document d = make(number[i]);
         lengths[i].boost = KindBoost(d.kind);
-        const std::string_view body = body_of(d);
+        // With a body key, the body is read only when the cache does not
+        // know the document.
+        std::string_view body = d.body_key.empty() ? body_of(d) : std::string_view();
         keys_of[at] = DocumentKey(d, body);
         const bool known = cache->Find(
             keys_of[at], &lengths[i].title, &lengths[i].body,
@@ -593,6 +600,7 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
               AppendHits(h, stream, doc);
             });
         if (known) continue;
+        if (!d.body_key.empty()) body = body_of(d);
         scratch.clear();
         Lengths own;
         IndexDocument(d, body, 0, &scratch, &own);

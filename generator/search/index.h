@@ -39,6 +39,9 @@ struct Document {
   int64_t date = 0;               // UTC seconds
   std::string_view title;         // field t (phrases work here); shown
   std::string_view body;          // field b: cover letter, patch description; not shown
+  std::string_view body_key;      // when not empty, stands for the body in the term cache's
+                                  // key: documents with the same body_key have the same body
+                                  // (so with body_of the body is read only when not cached)
   std::string_view author;        // shown
   std::string_view author_terms;  // field a: the author's names and addresses
   std::string_view series_title;  // field r: the title of the series it is part of

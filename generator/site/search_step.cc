@@ -111,6 +111,8 @@ void WriteSearchIndex(BuildContext& ctx) {
       const model::SeriesVersion& v = a.versions[o.source];
       const model::MessageFacts& head = a.messages[v.head];
       d.source = static_cast<uint64_t>(v.head);  // for body_of: the cover letter's text
+      // The body is a function of the commit (its message), and its kind.
+      d.body_key = head.commit;
       d.title = head.subject.text;
       d.author = a.people[v.author].name;
       d.author_terms = author_terms[v.author];
@@ -140,6 +142,7 @@ void WriteSearchIndex(BuildContext& ctx) {
                   Count(digest.versions.size(), "series posting", "series postings");
     } else {
       const model::MessageFacts& m = a.messages[o.source];
+      d.body_key = m.commit;  // as for 'v', whose body is another text of the message
       d.title = m.subject.text;
       if (m.author >= 0) {
         d.author = a.people[m.author].name;

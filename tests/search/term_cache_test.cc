@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <deque>
 
 #include <map>
@@ -124,6 +125,42 @@ TEST_CASE("term cache: a damaged or foreign file is refused and the cache stays 
   }
   CHECK_FALSE(refused.Parse(file.substr(0, file.size() / 2), "id", &why));
   CHECK(Build(docs, &refused, 2) == Build(docs, nullptr, 2));
+}
+
+TEST_CASE("term cache: with body keys, bodies are read back only for documents it does not know") {
+  // Documents whose bodies are not in memory: `body_of` gives them, and a
+  // body key (here the Message-ID) stands for the body in the cache.
+  std::vector<search::Document> docs = Real().docs;
+  for (search::Document& d : docs) {
+    d.body_key = Real().messages[d.source].message_id;
+    d.body = {};
+  }
+  std::atomic<int> reads{0};
+  auto build = [&](search::TermCache* cache) {
+    search::IndexOptions options;
+    options.list = "kvmarm";
+    options.jobs = 2;
+    options.term_cache = cache;
+    options.body_of = [&reads](const search::Document& d) {
+      ++reads;
+      return Real().messages[d.source].body;
+    };
+    std::map<std::string, std::string> out;
+    for (auto& f : search::BuildIndex(docs, options)) out[f.path] = std::move(f.bytes);
+    return out;
+  };
+  const auto plain = Build(Real().docs, nullptr, 2);
+  const int n = static_cast<int>(docs.size());
+  search::TermCache empty;
+  CHECK(build(&empty) == plain);
+  CHECK(reads == n);  // each tokenized once (each has a snippet of its own)
+  search::TermCache full;
+  std::string why;
+  REQUIRE(full.Parse(Written(empty, "id"), "id", &why));
+  reads = 0;
+  CHECK(build(&full) == plain);
+  CHECK(reads == 0);  // every document known by its key: no body read at all
+  CHECK_FALSE(full.Changed());
 }
 
 }  // namespace
