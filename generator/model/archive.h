@@ -207,12 +207,18 @@ using Progress = std::function<void(size_t, size_t)>;
 /// Facts of messages parsed by an earlier build, by blob id (40 hex). The
 /// facts of a message depend only on its bytes, so a blob's facts can be
 /// reused whatever commit holds it; position, epoch, commit and time are set
-/// again from the current commit. Find is called from several threads at
-/// once; Add only from the calling thread, after the parallel phase.
+/// again from the current commit. Find and FindLoaded are called from
+/// several threads at once, Add from one thread at a time while they run
+/// (BuildArchive adds each chunk as soon as it and all before it are parsed).
 class FactsCache {
  public:
   virtual ~FactsCache() = default;
   virtual bool Find(const std::string& blob, MessageFacts* facts) const = 0;
+  /// The same among the facts it had before this build's first Add: what
+  /// BuildArchive reads must not depend on which thread added what first.
+  virtual bool FindLoaded(const std::string& blob, MessageFacts* facts) const {
+    return Find(blob, facts);
+  }
   virtual void Add(const std::string& blob, const MessageFacts& facts) = 0;
 };
 

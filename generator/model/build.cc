@@ -301,7 +301,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     for (size_t i = begin; i < end; ++i) {
       const archive::Commit& commit = commits[positions[i]];
       MessageFacts& f = parsed[i];
-      if (cache && cache->Find(commit.blob, &f)) {
+      if (cache && cache->FindLoaded(commit.blob, &f)) {
         from_cache[i] = 1;
       } else {
         f = ParseOne(inbox, positions[i], &phases);

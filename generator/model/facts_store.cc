@@ -137,11 +137,21 @@ bool FactsStore::Parse(std::string bytes, const std::string& identity, std::stri
 }
 
 bool FactsStore::Find(const std::string& blob, MessageFacts* facts) const {
+  return Look(blob, facts, true);
+}
+
+bool FactsStore::FindLoaded(const std::string& blob, MessageFacts* facts) const {
+  return Look(blob, facts, false);
+}
+
+bool FactsStore::Look(const std::string& blob, MessageFacts* facts, bool added_too) const {
   Key key;
   if (!ParseKey(blob, &key)) return false;
+  std::shared_lock<std::shared_mutex> lock(mutex_);
   const auto it = index_.find(key);
   if (it == index_.end()) return false;
   const Span& s = it->second;
+  if (s.added && !added_too) return false;
   if (s.added) {
     thread_local std::string payload;
     return added_.Read(s.payload, s.size, &payload) && DecodeFacts(payload, facts);
@@ -153,7 +163,9 @@ bool FactsStore::Find(const std::string& blob, MessageFacts* facts) const {
 
 void FactsStore::Add(const std::string& blob, const MessageFacts& facts) {
   Key key;
-  if (!ParseKey(blob, &key) || index_.count(key)) return;
+  if (!ParseKey(blob, &key)) return;
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (index_.count(key)) return;
   payload_.clear();
   EncodeFacts(facts, &payload_);
   std::string head;

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
@@ -47,10 +48,12 @@ class FactsStore : public FactsCache {
   /// stays empty and usable.
   bool Parse(std::string bytes, const std::string& identity, std::string* why);
 
-  /// Thread-safe with other Find calls. Decodes the blob's record; a record
+  /// Thread-safe with other Find calls and with Add. Decodes the blob's record; a record
   /// that does not decode (or cannot be read back from the spill file) is
   /// treated as absent (its message is parsed again).
   bool Find(const std::string& blob, MessageFacts* facts) const override;
+  /// Find among the records Parse took only (not those added since).
+  bool FindLoaded(const std::string& blob, MessageFacts* facts) const override;
   /// Not thread-safe. A blob already stored is left as it is. When the
   /// spill file cannot be written the record is dropped, and Write says why.
   void Add(const std::string& blob, const MessageFacts& facts) override;
@@ -89,6 +92,7 @@ class FactsStore : public FactsCache {
     size_t index = 0;   // for `used_`
   };
   static bool ParseKey(const std::string& hex, Key* key);
+  bool Look(const std::string& blob, MessageFacts* facts, bool added_too) const;
 
   std::string data_;  // the file as parsed
   SpillFile added_;   // records added since, in the file's record form
@@ -97,6 +101,9 @@ class FactsStore : public FactsCache {
   size_t old_count_ = 0;
   size_t new_count_ = 0;
   std::string payload_;  // Add's scratch
+  // Find and FindLoaded share it; Add holds it alone (it may run while
+  // other threads look records up).
+  mutable std::shared_mutex mutex_;
 };
 
 }  // namespace listdigest::model

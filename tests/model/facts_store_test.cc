@@ -10,8 +10,10 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -247,6 +249,41 @@ TEST_CASE("facts_store: a sink that refuses stops the file with its own error") 
   CHECK_FALSE(store.Write("id", refuse, &err));
   CHECK(err == "the sink's reason");
   CHECK(calls == 1);
+}
+
+TEST_CASE("facts store: lookups on several threads while records are added; FindLoaded sees only loaded ones") {
+  model::FactsStore loaded;
+  std::string why;
+  {
+    model::FactsStore first;
+    for (int i = 0; i < 500; ++i) first.Add(Blob(i), Facts(i));
+    REQUIRE(loaded.Parse(Written(first, "id"), "id", &why));
+  }
+  const std::string dir = testing::WorkDir("facts-store-threads");
+  loaded.SetSpillFile(dir + "/facts.bin.tmp-added");
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      while (!done) {
+        for (int i = t; i < 500; i += 3) {
+          if (!FoundAs(loaded, i, i)) ++wrong;
+        }
+        model::MessageFacts f;
+        // Added by this build: never seen by FindLoaded.
+        for (int i = 500; i < 1500; i += 97) {
+          if (loaded.FindLoaded(Blob(i), &f)) ++wrong;
+        }
+      }
+    });
+  }
+  for (int i = 500; i < 1500; ++i) loaded.Add(Blob(i), Facts(i));
+  done = true;
+  for (auto& r : readers) r.join();
+  CHECK(wrong == 0);
+  for (int i = 500; i < 1500; i += 11) CHECK(FoundAs(loaded, i, i));
+  CHECK(loaded.added() == 1000);
 }
 
 }  // namespace
