@@ -91,8 +91,11 @@ void WriteSearchIndex(BuildContext& ctx) {
     orders.push_back({date, m.is_patch() ? 'p' : m.is_reply() ? 'r' : 'm', i});
   }
   for (size_t p = 0; p < a.people.size(); ++p) {
-    // Only named in a trailer: no document.
-    if (activity[p].messages > 0) orders.push_back({activity[p].last, 'c', p});
+    // Only named in a trailer: no document. Dated by the first message, not
+    // the last: a document keeps its number as its author writes more, and
+    // with it every document page after it, which a new build would
+    // otherwise all rewrite.
+    if (activity[p].messages > 0) orders.push_back({activity[p].first, 'c', p});
   }
   for (size_t g = 0; g < ctx.digests.size(); ++g) {
     const model::Digest& digest = ctx.digests[g];
