@@ -487,4 +487,90 @@ std::vector<SeriesIndexPage> SeriesIndexPages(const model::Archive& a, const Sit
   return pages;
 }
 
+
+namespace {
+
+// Feeds the inputs of a series' files to a hash. What is fixed by a
+// message's commit (its headers, text, trailers, diff) goes in as the
+// commit id; what the model links (people, parents, digests) goes in by
+// content, since indices shift whenever the archive grows.
+class SeriesInputHasher {
+ public:
+  SeriesInputHasher(const model::Archive& a, const DigestIds& digests) : a_(a), digests_(digests) {}
+
+  void Text(std::string_view s) { h_.UpdateField(s); }
+  void Number(int64_t n) { h_.UpdateField(std::to_string(n)); }
+  void Person(int p) {
+    if (p < 0) return Text("\x01no person");
+    const model::Person& person = a_.people[p];
+    Text(person.email);
+    Text(person.name);
+    Text(person.slug);
+  }
+  void Message(int m) {
+    if (m < 0) return Text("\x01no message");
+    const model::MessageFacts& f = a_.messages[m];
+    Text(std::string_view(f.commit));
+    Number(f.time);
+    const std::string* digest = digests_.Find(f.position);
+    Text(digest ? *digest : "\x01no digest");
+    Person(f.author);
+    Person(f.sender);
+    for (const model::Review& r : f.reviews) Person(r.person);
+    // Where a reply counts: below which patch (or cover letter).
+    const int ancestor = f.is_patch() ? -1 : model::PatchAncestor(a_, m);
+    if (ancestor < 0) Text("\x01no ancestor");
+    else Text(std::string_view(a_.messages[ancestor].commit));
+  }
+  void Messages(const std::vector<int>& ms) {
+    Number(static_cast<int64_t>(ms.size()));
+    for (int m : ms) Message(m);
+  }
+  void Version(int vi) {
+    const model::SeriesVersion& v = a_.versions[vi];
+    Number(v.version);
+    Text(v.revision);
+    Number(v.rfc);
+    Number(v.resend);
+    Number(v.total);
+    Message(v.head);
+    Message(v.cover);
+    Message(v.pull);
+    Messages(v.patches);
+    Messages(v.replaced);
+    Messages(v.replies);
+    Person(v.author);
+    Text(v.title);
+    Number(v.date);
+    Number(static_cast<int>(v.state));
+    Person(v.applied_by);
+    Message(v.applied_message);
+  }
+  model::Hash128 Finish() const { return h_.Finish(); }
+
+ private:
+  const model::Archive& a_;
+  const DigestIds& digests_;
+  model::Hasher h_;
+};
+
+}  // namespace
+
+model::Hash128 SeriesInputs(const model::Archive& a, int series, const SiteInfo& site,
+                            const DigestIds& digests) {
+  SeriesInputHasher h(a, digests);
+  for (const std::string* s : {&site.title, &site.list, &site.base_url, &site.message_url,
+                               &site.search_url, &site.generator}) {
+    h.Text(*s);
+  }
+  const model::Series& s = a.series[series];
+  h.Text(s.id);
+  h.Text(s.title);
+  h.Person(s.author);
+  h.Number(s.last_activity);
+  h.Number(static_cast<int64_t>(s.versions.size()));
+  for (int vi : s.versions) h.Version(vi);
+  return h.Finish();
+}
+
 }  // namespace listdigest::pages

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/archive.h"
+#include "model/content_hash.h"
 #include "model/digest.h"
 #include "pages/atom.h"
 #include "pages/views.h"
@@ -59,6 +60,16 @@ nlohmann::json SeriesPageView(const model::Archive& archive, int series, const S
 
 /// site/series/<id>/feed.xml: one entry per version, newest first.
 AtomFeed SeriesFeed(const model::Archive& archive, int series, const SiteInfo& site);
+
+/// A hash of everything SeriesJson, SeriesPageView and SeriesFeed read for
+/// `series`, made without making them: the series and its versions, the
+/// messages they name (by commit, which fixes their text and facts), how
+/// each reply hangs below a patch, the people involved (by name, address
+/// and slug, not by index), the digests of their commits and `site`.
+/// Two models with the same hash give the three files the same bytes; an
+/// incremental build skips the series whose hash did not change.
+model::Hash128 SeriesInputs(const model::Archive& archive, int series, const SiteInfo& site,
+                            const DigestIds& digests);
 
 /// One page of the series index.
 struct SeriesIndexPage {

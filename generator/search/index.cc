@@ -203,8 +203,9 @@ class Runs {
   Runs(const Runs&) = delete;
   Runs& operator=(const Runs&) = delete;
 
-  // Adds one run: every term of `packed`, sorted, with its bytes.
-  void Add(PackedMap* packed) {
+  // Adds one run: every term of `packed`, sorted, with its bytes. Returns
+  // the run's bytes.
+  std::string Add(PackedMap* packed) {
     std::vector<std::pair<std::string_view, const Packed*>> terms;
     terms.reserve(packed->size());
     for (const auto& [term, p] : *packed) terms.emplace_back(term, &p);
@@ -218,6 +219,11 @@ class Runs {
       bytes.append(p->bytes);
     }
     PackedMap().swap(*packed);
+    AddBytes(bytes);
+    return bytes;
+  }
+  // Adds a run Add made before (a term cache's).
+  void AddBytes(std::string_view bytes) {
     starts_.push_back(size_);
     Write(bytes);
     ends_.push_back(size_);
@@ -275,7 +281,7 @@ class Runs {
   };
 
  private:
-  void Write(const std::string& bytes) {
+  void Write(std::string_view bytes) {
     size_t done = 0;
     while (fd_ >= 0 && done < bytes.size()) {
       const ssize_t n = pwrite(fd_, bytes.data() + done, bytes.size() - done,
@@ -538,9 +544,9 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   const size_t doc_count = orders.size();
   auto order_of = [&](size_t i) -> const DocumentOrder& { return orders[number[i]]; };
   size_t bytes_out = 0;
-  auto emit = [&](std::string path, std::string bytes) {
+  auto emit = [&](std::string path, std::string bytes, model::Hash128 input = {}) {
     bytes_out += bytes.size();
-    sink(IndexFile{std::move(path), std::move(bytes)});
+    sink(IndexFile{std::move(path), std::move(bytes), input});
   };
 
   // Terms, a batch of documents at a time. Within a batch, read on `jobs`
@@ -550,11 +556,46 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   TermCache* const cache = options.term_cache;
   Runs runs;
   const size_t batch = std::max<size_t>(1, options.batch_docs);
+  size_t batches_cached = 0;
   for (size_t first = 0; first < doc_count; first += batch) {
     const size_t last = std::min(doc_count, first + batch), n = last - first;
     const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
-    std::vector<TermMap> chunks(jobs);
+    // With a cache the batch's documents are made first, for their keys: a
+    // batch of the same documents at the same ids as in an earlier build
+    // has the same packed postings, which the cache keeps whole.
+    std::vector<Document> docs(cache ? n : 0);
+    std::vector<std::string> bodies(cache ? n : 0);  // of documents without a body key
     std::vector<model::Hash128> keys_of(cache ? n : 0);
+    model::Hash128 batch_key;
+    if (cache) {
+      RunParallel(jobs, [&](int chunk) {
+        for (size_t at = n * chunk / jobs; at < n * (chunk + 1) / jobs; ++at) {
+          docs[at] = make(number[first + at]);
+          const Document& d = docs[at];
+          if (d.body_key.empty()) bodies[at] = options.body_of ? options.body_of(d) : std::string(d.body);
+          keys_of[at] = DocumentKey(d, bodies[at]);
+        }
+      });
+      model::Hasher h;
+      h.UpdateField("batch " + std::to_string(first) + " " + std::to_string(n));
+      for (size_t at = 0; at < n; ++at) {
+        h.UpdateField(std::string_view(&docs[at].kind, 1));
+        h.UpdateField(keys_of[at].Hex());
+      }
+      batch_key = h.Finish();
+      std::vector<std::pair<uint32_t, uint32_t>> known;
+      std::string run;
+      if (cache->FindBatch(batch_key, &known, &run) && known.size() == n) {
+        for (size_t at = 0; at < n; ++at) {
+          lengths[first + at] = {known[at].first, known[at].second, KindBoost(docs[at].kind)};
+          cache->Keep(keys_of[at]);
+        }
+        runs.AddBytes(run);
+        ++batches_cached;
+        continue;
+      }
+    }
+    std::vector<TermMap> chunks(jobs);
     std::vector<DocumentTerms> new_terms(cache ? n : 0);
     std::vector<char> is_new(cache ? n : 0, 0);
     RunParallel(jobs, [&](int chunk) {
@@ -582,12 +623,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
       for (size_t i = begin; i < end; ++i) {
         const auto doc = static_cast<uint32_t>(i);
         const size_t at = i - first;
-        const Document d = make(number[i]);
+        const Document& d = docs[at];
         lengths[i].boost = KindBoost(d.kind);
-        // With a body key, the body is read only when the cache does not
-        // know the document.
-        std::string_view body = d.body_key.empty() ? body_of(d) : std::string_view();
-        keys_of[at] = DocumentKey(d, body);
         const bool known = cache->Find(
             keys_of[at], &lengths[i].title, &lengths[i].body,
             [&](uint32_t term_number, std::string_view term, const std::vector<uint32_t>& stream) {
@@ -600,7 +637,9 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
               AppendHits(h, stream, doc);
             });
         if (known) continue;
-        if (!d.body_key.empty()) body = body_of(d);
+        // With a body key, the body is read only when the cache does not
+        // know the document.
+        const std::string_view body = d.body_key.empty() ? std::string_view(bodies[at]) : body_of(d);
         scratch.clear();
         Lengths own;
         IndexDocument(d, body, 0, &scratch, &own);
@@ -634,7 +673,14 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
       }
       TermMap().swap(terms);
     }
-    runs.Add(&packed);
+    const std::string run = runs.Add(&packed);
+    if (cache) {
+      std::vector<std::pair<uint32_t, uint32_t>> batch_lengths(n);
+      for (size_t at = 0; at < n; ++at) {
+        batch_lengths[at] = {lengths[first + at].title, lengths[first + at].body};
+      }
+      cache->AddBatch(batch_key, batch_lengths, run);
+    }
   }
   Averages averages;
   size_t with_title = 0, with_body = 0;
@@ -730,15 +776,47 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   // back from disk), handed out in order.
   constexpr size_t kPageBlock = 256;
   std::vector<std::string> page_bytes;
+  std::vector<model::Hash128> page_inputs;
+  std::vector<char> kept;
   for (size_t first = 0; first < pages; first += kPageBlock) {
     const size_t n = std::min(kPageBlock, pages - first);
     page_bytes.assign(n, std::string());
+    page_inputs.assign(n, model::Hash128{});
+    kept.assign(n, 0);
     RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
+      std::vector<Document> docs;
       for (size_t k = t; k < n; k += jobs) {
         const size_t p = first + k;
-        json page = json::array();
+        docs.clear();
         for (size_t i = p * page_docs; i < doc_count && i < (p + 1) * page_docs; ++i) {
-          const Document d = make(number[i]);
+          docs.push_back(make(number[i]));
+        }
+        if (options.keep_page) {
+          // What a page shows; a body (for a snippet) by its key when it has one.
+          model::Hasher h;
+          for (const Document& d : docs) {
+            for (std::string_view field : {std::string_view(&d.kind, 1), d.title, d.author,
+                                           std::string_view(Day(d.date)), d.state, d.link}) {
+              h.UpdateField(field);
+            }
+            if (!d.snippet.empty()) {
+              h.UpdateField("\x01snippet");
+              h.UpdateField(d.snippet);
+            } else if (!d.body_key.empty()) {
+              h.UpdateField("\x01body key");
+              h.UpdateField(d.body_key);
+            } else {
+              h.UpdateField(options.body_of ? options.body_of(d) : std::string(d.body));
+            }
+          }
+          page_inputs[k] = h.Finish();
+          if (options.keep_page("d/" + std::to_string(p) + ".json", page_inputs[k])) {
+            kept[k] = 1;
+            continue;
+          }
+        }
+        json page = json::array();
+        for (const Document& d : docs) {
           std::string snippet = d.snippet;
           if (snippet.empty()) snippet = Snippet(options.body_of ? options.body_of(d) : d.body);
           page.push_back(
@@ -748,7 +826,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
       }
     });
     for (size_t k = 0; k < n; ++k) {
-      emit("d/" + std::to_string(first + k) + ".json", std::move(page_bytes[k]));
+      if (kept[k]) continue;
+      emit("d/" + std::to_string(first + k) + ".json", std::move(page_bytes[k]), page_inputs[k]);
     }
   }
 
@@ -792,6 +871,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   emit("manifest.json", Compact(manifest));
 
   if (stats) {
+    stats->batches = (doc_count + batch - 1) / batch;
+    stats->batches_cached = batches_cached;
     stats->documents = doc_count;
     stats->terms = term_count;
     stats->shards = shard_count;

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "model/content_hash.h"
+
 namespace listdigest::search {
 
 /// One searchable thing. Its text fields are views: the text must outlive
@@ -80,8 +82,11 @@ struct IndexOptions {
   int jobs = 1;
   /// Documents tokenized at a time. Their hits are then packed into compact
   /// per-term postings, so memory grows with the packed index, not with the
-  /// hits of every document at once. The files do not depend on it.
-  size_t batch_docs = 4096;
+  /// hits of every document at once. The files do not depend on it. With
+  /// a term cache, a batch of the same documents at the same ids as in the
+  /// build that filled it is taken whole from it, so a smaller batch leaves
+  /// less to read again when a few documents change.
+  size_t batch_docs = 2048;
   /// When set, a document's body is what this gives (called from several
   /// threads at once), not its `body`: for bodies that are not in memory.
   std::function<std::string(const Document&)> body_of;
@@ -89,15 +94,24 @@ struct IndexOptions {
   /// tokenized again, and the others are added to it. The files are the
   /// same with or without it. nullptr: tokenize every document.
   TermCache* term_cache = nullptr;
+  /// When set, asked before each document page is made, with its path and a
+  /// hash of everything it is made from: true when the caller keeps the file
+  /// an earlier build made from the same hash, and the page is then neither
+  /// made nor handed to the sink. Pages that are made carry the hash
+  /// (IndexFile::input). Called from several threads at once.
+  std::function<bool(const std::string& path, const model::Hash128& input)> keep_page;
 };
 
 /// One file of the index; `path` is relative to site/search/.
 struct IndexFile {
   std::string path;
   std::string bytes;
+  model::Hash128 input;  // document pages with keep_page: what they are made from
 };
 
 struct IndexStats {
+  size_t batches = 0;         // of batch_docs documents
+  size_t batches_cached = 0;  // of them, taken whole from the term cache
   size_t documents = 0;
   size_t terms = 0;
   size_t shards = 0;

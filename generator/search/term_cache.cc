@@ -6,7 +6,7 @@ namespace listdigest::search {
 namespace {
 
 constexpr char kMagic[] = "LDTERMS\n";
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 2;
 constexpr size_t kKeyBytes = 16;
 constexpr int kFields = 5;  // as search/index.cc: t b a r f
 
@@ -133,14 +133,30 @@ bool TermCache::Parse(std::string file, const std::string& identity, std::string
     }
     records[key] = Record{start, r.pos - start, false, i};
   }
-  if (!r.ok || r.pos != body.size() || records.size() != docs) {
+  std::unordered_map<model::Hash128, Record, KeyHash> batches;
+  const size_t batch_count = r.Count();
+  for (size_t i = 0; i < batch_count && r.ok; ++i) {
+    const size_t start = r.pos;
+    const model::Hash128 key = r.Key();
+    const size_t n = r.Count();
+    for (size_t k = 0; k < n && r.ok; ++k) {
+      r.Varint();
+      r.Varint();
+    }
+    r.pos += r.Count();
+    batches[key] = Record{start, r.pos - start, false, i};
+  }
+  if (!r.ok || r.pos != body.size() || records.size() != docs || batches.size() != batch_count) {
     return refuse("corrupt (terms.bin)");
   }
   dictionary_ = std::move(dictionary);
   records_ = std::move(records);
+  batches_ = std::move(batches);
   parsed_ = docs;
+  parsed_batches_ = batch_count;
   parsed_terms_ = dictionary_.size();
   used_ = std::make_unique<std::atomic<bool>[]>(parsed_);
+  batch_used_ = std::make_unique<std::atomic<bool>[]>(parsed_batches_);
   return true;
 }
 
@@ -183,6 +199,56 @@ bool TermCache::Find(
   return true;
 }
 
+bool TermCache::FindBatch(const model::Hash128& key,
+                          std::vector<std::pair<uint32_t, uint32_t>>* lengths,
+                          std::string* run) const {
+  const auto it = batches_.find(key);
+  if (it == batches_.end()) return false;
+  const Record& rec = it->second;
+  std::string added;
+  if (rec.added && !added_batches_.Read(rec.offset, rec.size, &added)) return false;
+  Reader r{
+      rec.added ? std::string_view(added) : std::string_view(data_).substr(rec.offset, rec.size),
+      kKeyBytes};
+  const size_t n = r.Count();
+  lengths->resize(n);
+  for (auto& [title, body] : *lengths) {
+    const uint64_t t = r.Varint(), b = r.Varint();
+    if (t > UINT32_MAX || b > UINT32_MAX) return false;
+    title = static_cast<uint32_t>(t);
+    body = static_cast<uint32_t>(b);
+  }
+  const size_t size = r.Count();
+  if (!r.ok || r.pos + size != rec.size) return false;
+  run->assign(r.in.substr(r.pos, size));
+  if (!rec.added) batch_used_[rec.index].store(true, std::memory_order_relaxed);
+  return true;
+}
+
+void TermCache::Keep(const model::Hash128& key) const {
+  const auto it = records_.find(key);
+  if (it != records_.end() && !it->second.added) {
+    used_[it->second.index].store(true, std::memory_order_relaxed);
+  }
+}
+
+void TermCache::AddBatch(const model::Hash128& key,
+                         const std::vector<std::pair<uint32_t, uint32_t>>& lengths,
+                         std::string_view run) {
+  if (batches_.count(key)) return;
+  record_.clear();
+  PutKey(&record_, key);
+  PutVarint(&record_, lengths.size());
+  for (const auto& [title, body] : lengths) {
+    PutVarint(&record_, title);
+    PutVarint(&record_, body);
+  }
+  PutVarint(&record_, run.size());
+  const size_t start = added_batches_.size();
+  if (!added_batches_.Append(record_) || !added_batches_.Append(run)) return;
+  batches_[key] = Record{start, record_.size() + run.size(), true, added_batch_count_++};
+}
+
 uint32_t TermCache::TermNumber(const std::string& term) {
   if (term_numbers_.empty() && !dictionary_.empty()) {
     term_numbers_.reserve(dictionary_.size());
@@ -218,18 +284,25 @@ void TermCache::Add(const model::Hash128& key, uint32_t title, uint32_t body,
 }
 
 bool TermCache::Changed() const {
-  if (added_count_ > 0 || !added_.ok()) return true;
+  if (added_count_ > 0 || added_batch_count_ > 0 || !added_.ok() || !added_batches_.ok()) {
+    return true;
+  }
   for (size_t i = 0; i < parsed_; ++i) {
     if (!used_[i].load(std::memory_order_relaxed)) return true;
+  }
+  for (size_t i = 0; i < parsed_batches_; ++i) {
+    if (!batch_used_[i].load(std::memory_order_relaxed)) return true;
   }
   return false;
 }
 
 bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
                       std::string* err) const {
-  if (!added_.ok()) {
-    *err = added_.error();
-    return false;
+  for (const model::SpillFile* spill : {&added_, &added_batches_}) {
+    if (!spill->ok()) {
+      *err = spill->error();
+      return false;
+    }
   }
   model::HashingWriter out(sink, err);
   std::string piece(kMagic, sizeof kMagic - 1);
@@ -246,39 +319,52 @@ bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
     piece += term;
     out.Put(piece);
   }
-  std::vector<const Record*> parsed(parsed_, nullptr);
-  size_t kept = added_count_;
-  for (const auto& [key, rec] : records_) {
-    if (!rec.added && used_[rec.index].load(std::memory_order_relaxed)) {
-      parsed[rec.index] = &rec;
-      ++kept;
-    }
-  }
-  piece.clear();
-  PutVarint(&piece, kept);
-  out.Put(piece);
-  // Records that follow each other in data_ go out as one piece.
-  size_t run = 0, run_end = 0;
-  for (const Record* rec : parsed) {
-    if (!rec) continue;
-    if (rec->offset != run_end) {
-      out.Put(std::string_view(data_).substr(run, run_end - run));
-      run = rec->offset;
-    }
-    run_end = rec->offset + rec->size;
-  }
-  out.Put(std::string_view(data_).substr(run, run_end - run));
-  if (!out.ok()) return false;
   const auto put = [&out](std::string_view bytes, std::string*) {
     out.Put(bytes);
     return out.ok();
   };
-  return added_.CopyTo(put, err) && out.Finish();
+  // The records of Parse's file still in use, in its order, then the added
+  // ones: documents, then batches.
+  const auto records = [&](const std::unordered_map<model::Hash128, Record, KeyHash>& map,
+                           size_t parsed_count, const std::atomic<bool>* used, size_t added_count,
+                           const model::SpillFile& added) {
+    std::vector<const Record*> parsed(parsed_count, nullptr);
+    size_t kept = added_count;
+    for (const auto& [key, rec] : map) {
+      if (!rec.added && used[rec.index].load(std::memory_order_relaxed)) {
+        parsed[rec.index] = &rec;
+        ++kept;
+      }
+    }
+    piece.clear();
+    PutVarint(&piece, kept);
+    out.Put(piece);
+    // Records that follow each other in data_ go out as one piece.
+    size_t run = 0, run_end = 0;
+    for (const Record* rec : parsed) {
+      if (!rec) continue;
+      if (rec->offset != run_end) {
+        out.Put(std::string_view(data_).substr(run, run_end - run));
+        run = rec->offset;
+      }
+      run_end = rec->offset + rec->size;
+    }
+    out.Put(std::string_view(data_).substr(run, run_end - run));
+    return out.ok() && added.CopyTo(put, err);
+  };
+  return records(records_, parsed_, used_.get(), added_count_, added_) &&
+         records(batches_, parsed_batches_, batch_used_.get(), added_batch_count_,
+                 added_batches_) &&
+         out.Finish();
 }
 
 void TermCache::Clear() {
   records_ = {};
   used_.reset();
+  batches_ = {};
+  batch_used_.reset();
+  added_batches_.Clear();
+  parsed_batches_ = added_batch_count_ = 0;
   dictionary_ = {};
   term_numbers_ = {};
   new_terms_ = {};

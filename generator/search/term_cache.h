@@ -9,13 +9,17 @@
 // in memory, and Write streams the file; memory holds the previous file as
 // loaded, the dictionary and an index of every record.
 //
-// File layout (integers as LEB128 varints unless said otherwise; format 1):
+// File layout (integers as LEB128 varints unless said otherwise; format 2):
 //   "LDTERMS\n", u32 format, varint length + the generator's identity
 //   varint count, then each term: varint length + bytes (the dictionary)
 //   varint count, then each document: 16 bytes (its key), varint title
 //     length, varint body length, varint entry count, then each entry:
 //     varint term number, varint count, that many varints (the term's hits
 //     in the document: BuildIndex's stream, with document number 0)
+//   varint count, then each batch of documents: 16 bytes (its key), varint
+//     document count, then each document: varint title length, varint body
+//     length; then varint length + the batch's packed postings (a run of
+//     BuildIndex: terms in order, each with its packed postings)
 //   16 bytes: Hash128 of everything before
 #pragma once
 
@@ -43,8 +47,12 @@ class TermCache {
   /// Records added from now on wait in the file at `path` (the build
   /// cache's folder; created on the first Add, removed by Clear and the
   /// destructor). Without it they stay in memory. Call before any Add.
-  void SetSpillFile(std::string path) { added_.SetPath(std::move(path)); }
-  const std::string& spill_file() const { return added_.path(); }
+  void SetSpillFile(std::string path) {
+    added_.SetPath(path);
+    added_batches_.SetPath(path + "-batches");
+  }
+  /// The spill files SetSpillFile named.
+  std::vector<std::string> spill_files() const { return {added_.path(), added_batches_.path()}; }
 
   /// Takes a file Write wrote with the same `identity`, in place of
   /// anything the cache held; false, with `why`, when it is cut, corrupt or
@@ -67,6 +75,21 @@ class TermCache {
   /// be written the record is dropped, and Write says why.
   void Add(const model::Hash128& key, uint32_t title, uint32_t body,
            const std::vector<std::pair<std::string, std::vector<uint32_t>>>& entries);
+
+  /// A batch of documents BuildIndex indexed whole, known by `key` (a hash
+  /// of its documents' keys and places): the title and body length of each
+  /// of its documents and its packed postings. False when unknown or
+  /// unreadable. Thread-safe with Find and FindBatch.
+  bool FindBatch(const model::Hash128& key, std::vector<std::pair<uint32_t, uint32_t>>* lengths,
+                 std::string* run) const;
+  /// Marks a document's record as still in use (Write keeps it) without
+  /// reading it: for the documents of a batch FindBatch found. Thread-safe
+  /// with Find and FindBatch.
+  void Keep(const model::Hash128& key) const;
+  /// A batch indexed now. Not thread-safe. As for Add, a batch already
+  /// stored is left as it is, and one that cannot be spilled is dropped.
+  void AddBatch(const model::Hash128& key, const std::vector<std::pair<uint32_t, uint32_t>>& lengths,
+                std::string_view run);
 
   /// Whether Write would write other bytes than Parse took.
   bool Changed() const;
@@ -99,6 +122,13 @@ class TermCache {
   std::unordered_map<std::string_view, uint32_t> term_numbers_;  // filled on the first Add
   std::unordered_map<model::Hash128, Record, KeyHash> records_;
   std::unique_ptr<std::atomic<bool>[]> used_;
+  // Batches, the same way: loaded ones in data_, added ones in their own
+  // spill file (Write puts them after the documents).
+  model::SpillFile added_batches_;
+  std::unordered_map<model::Hash128, Record, KeyHash> batches_;
+  std::unique_ptr<std::atomic<bool>[]> batch_used_;
+  size_t parsed_batches_ = 0;
+  size_t added_batch_count_ = 0;
   size_t parsed_ = 0;
   size_t parsed_terms_ = 0;
   size_t added_count_ = 0;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <functional>
@@ -314,9 +315,11 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
   // Temporary files of a build that was killed while saving (but not this
   // build's spill files).
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::vector<std::string> mine = terms_.spill_files();
+    mine.push_back(facts_.spill_file());
     if (entry.path().filename().string().find(".tmp-") != std::string::npos &&
-        entry.path() != fs::path(facts_.spill_file()) &&
-        entry.path() != fs::path(terms_.spill_file())) {
+        std::none_of(mine.begin(), mine.end(),
+                     [&entry](const std::string& m) { return fs::path(m) == entry.path(); })) {
       fs::remove(entry.path(), ec);
     }
   }

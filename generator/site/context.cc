@@ -56,24 +56,50 @@ void HashJson(model::Hasher* h, const nlohmann::json& j) {
   }
 }
 
+// An HTML page: what the sitemap lists, and what gets PageFields.
+bool IsPage(const std::string& path) {
+  return path.size() >= 5 && path.compare(path.size() - 5, 5, ".html") == 0;
+}
+
 }  // namespace
 
-void Output::Write(const std::string& path, const std::string& bytes) {
+void Output::Write(const std::string& path, const std::string& bytes, const model::Hash128& input) {
   std::string err;
-  if (!writer_.Write(path, bytes, &err)) {
+  if (!writer_.Write(path, bytes, &err, input)) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (first_error_.empty()) first_error_ = err;
   }
 }
 
-void Output::Render(const std::string& path, const std::string& name, const nlohmann::json& view) {
+model::Hash128 Output::KeyedInput(const std::string& path, const std::string& root,
+                                  const model::Hash128& key) const {
+  if (salt_ == model::Hash128{}) return {};
+  model::Hasher h;
+  h.UpdateField(salt_.Hex());
+  h.UpdateField("keyed");
+  h.UpdateField(key.Hex());
+  if (IsPage(path)) HashJson(&h, PageFields(site_, path, root));
+  return h.Finish();
+}
+
+bool Output::KeepIfUnchanged(const std::vector<std::pair<std::string, model::Hash128>>& files) {
+  if (!writer_.KeepIfInputsUnchanged(files)) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& file : files) {
+    if (IsPage(file.first)) pages_.insert(file.first);
+  }
+  return true;
+}
+
+void Output::Render(const std::string& path, const std::string& name, const nlohmann::json& view,
+                    const model::Hash128& keyed) {
   std::string html, err;
   const std::string root = view.is_object() ? view.value("root", "") : "";
   const nlohmann::json fields = PageFields(site_, path, root);
   // A page is a pure function of its template, view and fields: when they
   // hash as last time, the file already holds the page.
-  model::Hash128 input;
-  if (salt_ != model::Hash128{}) {
+  model::Hash128 input = keyed;
+  if (input == model::Hash128{} && salt_ != model::Hash128{}) {
     model::Hasher h;
     h.UpdateField(salt_.Hex());
     h.UpdateField(name);
@@ -100,11 +126,12 @@ void Output::Render(const std::string& path, const std::string& name, const nloh
   pages_.insert(path);
 }
 
-void Output::WriteJson(const std::string& path, const nlohmann::json& value) {
+void Output::WriteJson(const std::string& path, const nlohmann::json& value,
+                       const model::Hash128& keyed) {
   // Dumping is a pure function of the value: when it hashes as last time,
   // the file already holds its dump.
-  model::Hash128 input;
-  if (salt_ != model::Hash128{}) {
+  model::Hash128 input = keyed;
+  if (input == model::Hash128{} && salt_ != model::Hash128{}) {
     model::Hasher h;
     h.UpdateField(salt_.Hex());
     h.UpdateField("json");

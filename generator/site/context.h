@@ -29,11 +29,16 @@ class Output {
  public:
   Output(const Site& site, const std::string& out_dir) : site_(site), writer_(out_dir) {}
 
-  void Write(const std::string& path, const std::string& bytes);
+  /// `input`, here and for Render and WriteJson: a KeyedInput the caller
+  /// made, recorded with the file; zero for none (Render and WriteJson
+  /// then hash the view themselves).
+  void Write(const std::string& path, const std::string& bytes, const model::Hash128& input = {});
   /// Renders template `name` with `view` into `path` (an .html file).
-  void Render(const std::string& path, const std::string& name, const nlohmann::json& view);
+  void Render(const std::string& path, const std::string& name, const nlohmann::json& view,
+              const model::Hash128& input = {});
   /// JSON as written to disk: one space indent, invalid UTF-8 replaced.
-  void WriteJson(const std::string& path, const nlohmann::json& value);
+  void WriteJson(const std::string& path, const nlohmann::json& value,
+                 const model::Hash128& input = {});
 
   /// From now on, Render hashes each page's template, view and page fields
   /// with `salt` (the generator and the theme's templates) and records the
@@ -41,6 +46,18 @@ class Output {
   /// recorded, in a file still as that build left it, is not rendered
   /// again (Writer::KeepIfInputUnchanged).
   void HashPageInputs(const model::Hash128& salt) { salt_ = salt; }
+
+  /// For files whose inputs the caller hashes itself, more cheaply than by
+  /// making their views (`key`: all they are made from but the generator,
+  /// the theme and a page's PageFields): the input to record for `path`,
+  /// with those added (`root`: a page's path to the site's top, as its
+  /// view has it). Zero when page inputs are not hashed.
+  model::Hash128 KeyedInput(const std::string& path, const std::string& root,
+                            const model::Hash128& key) const;
+  /// True when the last build wrote every one of `files` from the same
+  /// KeyedInput and each is as it left it: they count as unchanged (pages
+  /// as written, for the sitemap) and need not be made.
+  bool KeepIfUnchanged(const std::vector<std::pair<std::string, model::Hash128>>& files);
 
   std::string first_error() const;
   std::vector<std::string> pages() const;  // sorted

@@ -174,12 +174,22 @@ void WriteSearchIndex(BuildContext& ctx) {
     if (d.kind == 'v') return std::string(Cut(a.Excerpt(m), kMaxBodyBytes));
     return a.Description(m);
   };
+  // A document page made from the same documents as last time is kept.
+  options.keep_page = [&ctx](const std::string& path, const model::Hash128& input) {
+    const std::string file = "search/" + path;
+    return ctx.out.KeepIfUnchanged({{file, ctx.out.KeyedInput(file, "", input)}});
+  };
   // Files are written as the index makes them, a few hundred at a time on
   // every thread: the whole index is never in memory at once.
   std::vector<search::IndexFile> pending;
   auto flush = [&] {
-    ParallelFor(pending.size(), ctx.jobs,
-                [&](size_t i) { ctx.out.Write("search/" + pending[i].path, pending[i].bytes); });
+    ParallelFor(pending.size(), ctx.jobs, [&](size_t i) {
+      const std::string file = "search/" + pending[i].path;
+      const model::Hash128 input = pending[i].input == model::Hash128{}
+                                       ? model::Hash128{}
+                                       : ctx.out.KeyedInput(file, "", pending[i].input);
+      ctx.out.Write(file, pending[i].bytes, input);
+    });
     pending.clear();
   };
   search::BuildIndex(orders, make, options, [&](search::IndexFile&& file) {

@@ -17,9 +17,18 @@ void WriteSeriesPages(BuildContext& ctx) {
   ParallelFor(a.series.size(), ctx.jobs, [&](size_t i) {
     const std::string dir = pages::SeriesPath(a.series[i]);
     const int series = static_cast<int>(i);
-    ctx.out.WriteJson(dir + "series.json", pages::SeriesJson(a, series, ctx.info, digests));
-    ctx.out.Render(dir + "index.html", "series", pages::SeriesPageView(a, series, ctx.info, digests));
-    ctx.out.Write(dir + "feed.xml", pages::RenderAtom(pages::SeriesFeed(a, series, ctx.info)));
+    // A series nothing new touched keeps its files without making them.
+    const model::Hash128 key = pages::SeriesInputs(a, series, ctx.info, digests);
+    const std::vector<std::pair<std::string, model::Hash128>> files = {
+        {dir + "series.json", ctx.out.KeyedInput(dir + "series.json", "", key)},
+        {dir + "index.html", ctx.out.KeyedInput(dir + "index.html", "../../", key)},
+        {dir + "feed.xml", ctx.out.KeyedInput(dir + "feed.xml", "", key)}};
+    if (ctx.out.KeepIfUnchanged(files)) return;
+    ctx.out.WriteJson(files[0].first, pages::SeriesJson(a, series, ctx.info, digests), files[0].second);
+    ctx.out.Render(files[1].first, "series", pages::SeriesPageView(a, series, ctx.info, digests),
+                   files[1].second);
+    ctx.out.Write(files[2].first, pages::RenderAtom(pages::SeriesFeed(a, series, ctx.info)),
+                  files[2].second);
   });
   for (const auto& page : pages::SeriesIndexPages(a, ctx.info, kSeriesPerPage)) {
     ctx.out.Render(page.path, "series_index", page.view);

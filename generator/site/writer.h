@@ -10,6 +10,8 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/content_hash.h"
 #include "site/manifest.h"
@@ -39,6 +41,9 @@ class Writer {
   /// the file is as it left it (size and mtime), counts it as unchanged and
   /// returns true: its bytes need not be made again. Thread-safe.
   bool KeepIfInputUnchanged(const std::string& relative, const model::Hash128& input);
+  /// The same for files made together: true, with each counted as
+  /// unchanged, only when every one of them would be kept.
+  bool KeepIfInputsUnchanged(const std::vector<std::pair<std::string, model::Hash128>>& files);
 
   /// After the last Write: removes the previous build's files (and those
   /// of interrupted builds) that were not written this time, and the folders

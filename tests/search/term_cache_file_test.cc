@@ -1,8 +1,8 @@
 // The term cache's file (search/term_cache.h) as Write streams it: byte for
-// byte the layout its header documents, which is what the in-memory
-// serialization of earlier versions wrote, whether the documents added wait
-// in memory or in a spill file; a document added twice keeps its first
-// terms; the spill file goes with Clear.
+// byte the layout its header documents, whether the documents and batches
+// added wait in memory or in spill files; a document or batch added twice
+// keeps its first record; documents and batches of the file that a build
+// neither found nor kept are dropped; the spill files go with Clear.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -58,12 +58,31 @@ void Key(std::string* out, const model::Hash128& k) {
   }
 }
 
+// A batch as BuildIndex stores it: lengths of its documents and a run.
+struct Batch {
+  model::Hash128 key;
+  std::vector<std::pair<uint32_t, uint32_t>> lengths;
+  std::string run;
+};
+
+Batch MakeBatch(int i, const std::string& salt = "") {
+  Batch b;
+  b.key = model::HashBytes("batch " + std::to_string(i) + salt);
+  for (int k = 0; k < 50 + i % 7; ++k) {
+    b.lengths.emplace_back(static_cast<uint32_t>(k % 17), static_cast<uint32_t>(k * 31 + i));
+  }
+  // Postings bytes are opaque to the cache; big enough to need the spill
+  // file's buffer flushed now and then.
+  for (int k = 0; k < 3000 + i; ++k) b.run.push_back(static_cast<char>((k * 7 + i) & 0xff));
+  return b;
+}
+
 // The file of a cache whose dictionary is `dictionary` and which holds
-// `docs` in that order, built from the layout in term_cache.h,
-// independently of TermCache; terms new to the dictionary join it in the
-// order the documents name them.
+// `docs` and `batches` in that order, built from the layout in
+// term_cache.h, independently of TermCache; terms new to the dictionary
+// join it in the order the documents name them.
 std::string Expected(const std::string& identity, std::vector<std::string> dictionary,
-                     const std::vector<Doc>& docs) {
+                     const std::vector<Doc>& docs, const std::vector<Batch>& batches = {}) {
   std::map<std::string, size_t> numbers;
   for (size_t i = 0; i < dictionary.size(); ++i) numbers.emplace(dictionary[i], i);
   std::string records;
@@ -81,7 +100,7 @@ std::string Expected(const std::string& identity, std::vector<std::string> dicti
     }
   }
   std::string out = "LDTERMS\n";
-  out += std::string("\x01\x00\x00\x00", 4);
+  out += std::string("\x02\x00\x00\x00", 4);
   Varint(&out, identity.size());
   out += identity;
   Varint(&out, dictionary.size());
@@ -91,8 +110,25 @@ std::string Expected(const std::string& identity, std::vector<std::string> dicti
   }
   Varint(&out, docs.size());
   out += records;
+  Varint(&out, batches.size());
+  for (const Batch& b : batches) {
+    Key(&out, b.key);
+    Varint(&out, b.lengths.size());
+    for (const auto& [title, body] : b.lengths) {
+      Varint(&out, title);
+      Varint(&out, body);
+    }
+    Varint(&out, b.run.size());
+    out += b.run;
+  }
   Key(&out, model::HashBytes(out));
   return out;
+}
+
+bool FoundAs(const search::TermCache& cache, const Batch& b) {
+  Batch got;
+  return cache.FindBatch(b.key, &got.lengths, &got.run) && got.lengths == b.lengths &&
+         got.run == b.run;
 }
 
 std::string Written(const search::TermCache& cache, const std::string& identity) {
@@ -141,11 +177,17 @@ TEST_CASE("term cache file: the streamed file is the documented layout byte for 
     search::TermCache first;
     if (spill) first.SetSpillFile(spill_file);
     for (const Doc& d : docs) Add(&first, d);
+    std::vector<Batch> batches;
+    for (int i = 0; i < 600; ++i) batches.push_back(MakeBatch(i));
+    for (const Batch& b : batches) first.AddBatch(b.key, b.lengths, b.run);
     for (size_t i = 0; i < docs.size(); i += 7) REQUIRE(FoundAs(first, docs[i]));
+    for (size_t i = 0; i < batches.size(); i += 5) REQUIRE(FoundAs(first, batches[i]));
     CHECK(fs::exists(spill_file) == spill);
+    CHECK(fs::exists(spill_file + "-batches") == spill);
     if (spill) CHECK(fs::file_size(spill_file) >= (1u << 20));
+    if (spill) CHECK(fs::file_size(spill_file + "-batches") >= (1u << 20));
     const std::string file = Written(first, "id");
-    CHECK(file == Expected("id", {}, docs));
+    CHECK(file == Expected("id", {}, docs, batches));
 
     // A later build finds two documents in three and adds 500, half of
     // them with terms new to the dictionary.
@@ -155,6 +197,15 @@ TEST_CASE("term cache file: the streamed file is the documented layout byte for 
     REQUIRE(second.Parse(file, "id", &why));
     for (size_t i = 0; i < docs.size(); ++i) {
       if (i % 3 != 0) REQUIRE(FoundAs(second, docs[i]));
+    }
+    // Batches: every other one found; of the documents not found, those
+    // with i % 6 == 3 kept (as for a batch found whole) without being read.
+    for (size_t i = 0; i < batches.size(); i += 2) REQUIRE(FoundAs(second, batches[i]));
+    for (size_t i = 3; i < docs.size(); i += 6) second.Keep(docs[i].key);
+    for (int i = 0; i < 40; ++i) {
+      const Batch b = MakeBatch(i, i % 2 ? "-later" : "");
+      second.AddBatch(b.key, b.lengths, b.run);
+      CHECK(FoundAs(second, b));
     }
     for (int i = 0; i < 500; ++i) {
       // Even: the same text as before, so the same key: known already, the
@@ -166,23 +217,32 @@ TEST_CASE("term cache file: the streamed file is the documented layout byte for 
     // Documents found keep their order in the file; added ones follow.
     std::vector<Doc> order;
     for (size_t i = 0; i < docs.size(); ++i) {
-      if (i % 3 != 0 || (i < 500 && i % 2 == 0)) order.push_back(docs[i]);
+      if (i % 3 != 0 || i % 6 == 3 || (i < 500 && i % 2 == 0)) order.push_back(docs[i]);
     }
     for (int i = 1; i < 500; i += 2) order.push_back(MakeDoc(i, "-later"));
+    // Batches found (and the even ones added again, which are the same)
+    // keep their order; added ones follow.
+    std::vector<Batch> batch_order;
+    for (size_t i = 0; i < batches.size(); i += 2) batch_order.push_back(batches[i]);
+    for (int i = 1; i < 40; i += 2) batch_order.push_back(MakeBatch(i, "-later"));
     CHECK(second.Changed());
     const std::string next = Written(second, "id");
-    CHECK(next == Expected("id", DictionaryOf(docs), order));
+    CHECK(next == Expected("id", DictionaryOf(docs), order, batch_order));
 
     search::TermCache third;
     REQUIRE(third.Parse(next, "id", &why));
+    CHECK(third.Changed());  // nothing found yet: all of it would go
     for (const Doc& d : order) REQUIRE(FoundAs(third, d));
+    CHECK(third.Changed());  // the batches would go
+    for (const Batch& b : batch_order) REQUIRE(FoundAs(third, b));
     CHECK_FALSE(third.Changed());
     CHECK(Written(third, "id") == next);
   }
 }
 
 TEST_CASE(
-    "term cache file: a document added twice keeps its first terms; Clear removes the spill") {
+    "term cache file: a document or batch added twice keeps its first record; Clear removes the "
+    "spills") {
   const std::string dir = testing::WorkDir("term-cache-twice");
   const std::string path = dir + "/terms.bin.tmp-1-added";
   search::TermCache cache;
@@ -193,10 +253,18 @@ TEST_CASE(
   Add(&cache, d);
   Add(&cache, other);
   CHECK(FoundAs(cache, d));
-  CHECK(Written(cache, "id") == Expected("id", {}, {d}));
+  const Batch b = MakeBatch(1);
+  Batch other_batch = MakeBatch(2);
+  other_batch.key = b.key;
+  cache.AddBatch(b.key, b.lengths, b.run);
+  cache.AddBatch(other_batch.key, other_batch.lengths, other_batch.run);
+  CHECK(FoundAs(cache, b));
+  CHECK(Written(cache, "id") == Expected("id", {}, {d}, {b}));
   CHECK(fs::exists(path));
+  CHECK(fs::exists(path + "-batches"));
   cache.Clear();
   CHECK_FALSE(fs::exists(path));
+  CHECK_FALSE(fs::exists(path + "-batches"));
   CHECK_FALSE(cache.Changed());
   CHECK(cache.terms() == 0);
 }

@@ -2,7 +2,8 @@
 // files without a cache, with an empty one, with one that knows every
 // document and with one that knows some of them (documents added, removed
 // and renumbered between two builds), on the subjects and bodies of real
-// mail; and a damaged cache file is refused.
+// mail; a batch of the same documents at the same ids is taken whole; and a
+// damaged cache file is refused.
 #include "search/term_cache.h"
 
 #include <doctest/doctest.h>
@@ -107,6 +108,49 @@ TEST_CASE("term cache: the index is the same without a cache, with an empty, a f
   REQUIRE(next.Parse(Written(partial, "id"), "id", &why));
   CHECK(Build(docs, &next, 1) == plain);
   CHECK_FALSE(next.Changed());
+}
+
+TEST_CASE("term cache: a batch of the same documents at the same ids is taken whole") {
+  const auto& docs = Real().docs;
+  const size_t n = docs.size();
+  REQUIRE(n > 200);
+  auto build = [](const std::vector<search::Document>& d, search::TermCache* cache,
+                  search::IndexStats* stats) {
+    search::IndexOptions options;
+    options.list = "kvmarm";
+    options.jobs = 2;
+    options.batch_docs = 32;
+    options.term_cache = cache;
+    std::map<std::string, std::string> out;
+    for (auto& f : search::BuildIndex(d, options, stats)) out[f.path] = std::move(f.bytes);
+    return out;
+  };
+  const auto plain = Build(docs, nullptr, 2);
+
+  // An earlier build: all but the newest 40 documents, and one of the
+  // second batch (ids 32 to 63) different then.
+  std::vector<search::Document> earlier(docs.begin(), docs.end() - 40);
+  earlier[40].state = "applied";
+  search::TermCache first;
+  search::IndexStats stats;
+  build(earlier, &first, &stats);
+  CHECK(stats.batches_cached == 0);
+  std::string why;
+  search::TermCache second;
+  REQUIRE(second.Parse(Written(first, "id"), "id", &why));
+  CHECK(build(docs, &second, &stats) == plain);
+  // Whole batches of the earlier build but the second; the last earlier
+  // one, cut short then, is full now.
+  const size_t whole = (n - 40) / 32;
+  CHECK(stats.batches == (n + 31) / 32);
+  CHECK(stats.batches_cached == whole - 1);
+
+  // What it saves knows every batch of this build: the next one takes all.
+  search::TermCache third;
+  REQUIRE(third.Parse(Written(second, "id"), "id", &why));
+  CHECK(build(docs, &third, &stats) == plain);
+  CHECK(stats.batches_cached == stats.batches);
+  CHECK_FALSE(third.Changed());
 }
 
 TEST_CASE("term cache: a damaged or foreign file is refused and the cache stays usable") {
