@@ -12,8 +12,9 @@
 // File layout (integers as LEB128 varints unless said otherwise; format 2):
 //   "LDTERMS\n", u32 format, varint length + the generator's identity
 //   varint count, then each term: varint length + bytes (the dictionary)
-//   varint count, then each document: 16 bytes (its key), varint title
-//     length, varint body length, varint entry count, then each entry:
+//   varint count, then each document: 16 bytes (its key), varint size of
+//     the rest of the record, varint title length, varint body length,
+//     varint entry count, then each entry:
 //     varint term number, varint count, that many varints (the term's hits
 //     in the document: BuildIndex's stream, with document number 0)
 //   varint count, then each batch of documents: 16 bytes (its key), varint

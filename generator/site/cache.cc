@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "model/content_hash.h"
 #include "model/facts_io.h"
@@ -239,12 +240,38 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   facts_.SetSpillFile(SpillPath(dir, "facts.bin"));
   terms_.SetSpillFile(SpillPath(dir, "terms.bin"));
   if (!read) return;
+  // terms.bin is read and checked on another thread meanwhile: it is about
+  // as big as facts.bin, and only the search step needs it.
+  bool have_terms = false, terms_ok = false;
+  std::string terms_why;
+  std::thread terms_loader([&] {
+    std::string terms;
+    have_terms = ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms);
+    if (have_terms) terms_ok = terms_.Parse(std::move(terms), GeneratorIdentity(), &terms_why);
+  });
+  const bool keep_terms = LoadModelFiles(dir, notice);
+  terms_loader.join();
+  if (!keep_terms) {
+    terms_.Clear();
+    return;
+  }
+  // Search terms only save time; without them the build tokenizes again.
+  if (!have_terms) {
+    if (notice->empty()) {
+      *notice = "build cache in " + dir + " is incomplete (no terms.bin): rebuilding it";
+    }
+  } else if (!terms_ok && notice->empty()) {
+    *notice = "build cache in " + dir + " is " + terms_why + ": rebuilding it";
+  }
+}
+
+bool BuildCache::LoadModelFiles(const std::string& dir, std::string* notice) {
   std::string commits, facts, why;
   const bool have_commits = ReadWholeFile((fs::path(dir) / "commits.bin").string(), &commits);
   const bool have_facts = ReadWholeFile((fs::path(dir) / "facts.bin").string(), &facts);
   if (!have_commits && !have_facts) {
     *notice = "no build cache in " + dir + " yet: reading every message (later builds reuse it)";
-    return;
+    return false;
   }
   if (!have_commits || !DecodeCommits(commits, archive_, &known_, &why)) {
     if (why.empty()) why = "incomplete (no commits.bin)";
@@ -252,7 +279,7 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
     known_.clear();
     // Facts of another archive are not wrong, but of no use either: they
     // are dropped with the rest rather than carried along.
-    if (why.rfind("from another archive", 0) == 0) return;
+    if (why.rfind("from another archive", 0) == 0) return false;
   } else {
     commits_hash_ = model::HashBytes(commits);
   }
@@ -262,17 +289,9 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
     *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
     known_.clear();
     commits_hash_ = {};
-    return;
+    return false;
   }
-  // Search terms only save time; without them the build tokenizes again.
-  std::string terms;
-  if (!ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms)) {
-    if (notice->empty()) {
-      *notice = "build cache in " + dir + " is incomplete (no terms.bin): rebuilding it";
-    }
-  } else if (!terms_.Parse(std::move(terms), GeneratorIdentity(), &why) && notice->empty()) {
-    *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
-  }
+  return true;
 }
 
 std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox) const {

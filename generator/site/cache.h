@@ -59,6 +59,9 @@ class BuildCache {
   bool Save(const archive::Inbox& inbox, std::string* err);
 
  private:
+  // commits.bin and facts.bin; false when what the cache holds is of no
+  // use (none, another archive's, damaged facts), with `notice` set.
+  bool LoadModelFiles(const std::string& dir, std::string* notice);
   bool SaveFiles(const archive::Inbox& inbox, std::string* err);
 
   std::string dir_;

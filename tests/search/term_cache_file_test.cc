@@ -87,17 +87,20 @@ std::string Expected(const std::string& identity, std::vector<std::string> dicti
   for (size_t i = 0; i < dictionary.size(); ++i) numbers.emplace(dictionary[i], i);
   std::string records;
   for (const Doc& d : docs) {
-    Key(&records, d.key);
-    Varint(&records, d.title);
-    Varint(&records, d.body);
-    Varint(&records, d.entries.size());
+    std::string rest;
+    Varint(&rest, d.title);
+    Varint(&rest, d.body);
+    Varint(&rest, d.entries.size());
     for (const auto& [term, stream] : d.entries) {
       const auto [it, is_new] = numbers.emplace(term, dictionary.size());
       if (is_new) dictionary.push_back(term);
-      Varint(&records, it->second);
-      Varint(&records, stream.size());
-      for (uint32_t v : stream) Varint(&records, v);
+      Varint(&rest, it->second);
+      Varint(&rest, stream.size());
+      for (uint32_t v : stream) Varint(&rest, v);
     }
+    Key(&records, d.key);
+    Varint(&records, rest.size());
+    records += rest;
   }
   std::string out = "LDTERMS\n";
   out += std::string("\x02\x00\x00\x00", 4);
