@@ -5,6 +5,7 @@
 #include <map>
 
 #include "pages/atom.h"
+#include "pages/inputs.h"
 
 namespace listdigest::pages {
 namespace {
@@ -299,6 +300,59 @@ std::string ContributorFeed(const model::Archive& a, const model::PersonStats& s
     feed.entries.push_back(std::move(e));
   }
   return RenderAtom(feed);
+}
+
+model::Hash128 ContributorInputs(const model::Archive& a, const model::PersonStats& s,
+                                 const SiteInfo& site) {
+  InputHasher h;
+  h.Site(site);
+  h.Person(a.people[s.person]);
+  h.Number(static_cast<int64_t>(s.names.size()));
+  for (const auto& n : s.names) {
+    h.Text(n.name);
+    h.Number(n.count);
+  }
+  for (int64_t n : {int64_t{s.messages}, int64_t{s.patches}, int64_t{s.reviews_given},
+                    int64_t{s.reviews_received}, s.first, s.last}) {
+    h.Number(n);
+  }
+  h.Number(static_cast<int64_t>(s.series.size()));
+  for (int si : s.series) {
+    const model::Series& x = a.series[si];
+    const model::SeriesVersion& newest = a.versions[x.versions.back()];
+    h.Text(x.id);
+    h.Text(x.title);
+    h.Number(static_cast<int>(newest.state));
+    h.Number(a.messages[newest.head].time);
+    h.Number(static_cast<int64_t>(x.versions.size()));
+    for (int v : x.versions) {
+      h.Number(a.versions[v].version);
+      h.Number(a.versions[v].rfc);
+    }
+  }
+  // The feed: the newest 50 postings.
+  const size_t postings = std::min<size_t>(s.postings.size(), 50);
+  h.Number(static_cast<int64_t>(postings));
+  for (size_t i = 0; i < postings; ++i) {
+    const model::SeriesVersion& v = a.versions[s.postings[i]];
+    h.Text(std::string_view(a.messages[v.head].commit));
+    h.Text(v.series < 0 ? std::string_view("\x01no series") : std::string_view(a.series[v.series].id));
+    h.Text(v.title);
+  }
+  for (const auto* rows : {&s.reviewed, &s.reviewed_by}) {
+    h.Number(static_cast<int64_t>(rows->size()));
+    for (const auto& r : *rows) {
+      h.Person(a.people[r.person]);
+      h.Number(r.count);
+    }
+  }
+  h.Number(static_cast<int64_t>(s.months.size()));
+  for (const auto& m : s.months) {
+    h.Text(m.month);
+    h.Number(m.patches);
+    h.Number(m.reviews);
+  }
+  return h.Finish();
 }
 
 }  // namespace listdigest::pages

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/archive.h"
+#include "model/content_hash.h"
 #include "model/people.h"
 #include "pages/views.h"
 
@@ -37,5 +38,11 @@ nlohmann::json ContributorsIndexView(const model::Archive& archive,
 /// person authored.
 std::string ContributorFeed(const model::Archive& archive, const model::PersonStats& stats,
                             const SiteInfo& site);
+
+/// A hash of everything ContributorJson, ContributorPageView and
+/// ContributorFeed read (pages/inputs.h): the person, their statistics,
+/// the series and postings they list, the people they list and the site.
+model::Hash128 ContributorInputs(const model::Archive& archive, const model::PersonStats& stats,
+                                 const SiteInfo& site);
 
 }  // namespace listdigest::pages

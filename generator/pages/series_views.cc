@@ -6,6 +6,7 @@
 
 #include "model/digest.h"
 #include "model/series.h"
+#include "pages/inputs.h"
 
 namespace listdigest::pages {
 namespace {
@@ -490,49 +491,42 @@ std::vector<SeriesIndexPage> SeriesIndexPages(const model::Archive& a, const Sit
 
 namespace {
 
-// Feeds the inputs of a series' files to a hash. What is fixed by a
-// message's commit (its headers, text, trailers, diff) goes in as the
-// commit id; what the model links (people, parents, digests) goes in by
-// content, since indices shift whenever the archive grows.
+// Feeds the inputs of a series' files to a hash (pages/inputs.h).
 class SeriesInputHasher {
  public:
   SeriesInputHasher(const model::Archive& a, const DigestIds& digests) : a_(a), digests_(digests) {}
 
-  void Text(std::string_view s) { h_.UpdateField(s); }
-  void Number(int64_t n) { h_.UpdateField(std::to_string(n)); }
+  InputHasher& h() { return h_; }
   void Person(int p) {
-    if (p < 0) return Text("\x01no person");
-    const model::Person& person = a_.people[p];
-    Text(person.email);
-    Text(person.name);
-    Text(person.slug);
+    if (p < 0) return h_.Text("\x01no person");
+    h_.Person(a_.people[p]);
   }
   void Message(int m) {
-    if (m < 0) return Text("\x01no message");
+    if (m < 0) return h_.Text("\x01no message");
     const model::MessageFacts& f = a_.messages[m];
-    Text(std::string_view(f.commit));
-    Number(f.time);
+    h_.Text(std::string_view(f.commit));
+    h_.Number(f.time);
     const std::string* digest = digests_.Find(f.position);
-    Text(digest ? *digest : "\x01no digest");
+    h_.Text(digest ? *digest : "\x01no digest");
     Person(f.author);
     Person(f.sender);
     for (const model::Review& r : f.reviews) Person(r.person);
     // Where a reply counts: below which patch (or cover letter).
     const int ancestor = f.is_patch() ? -1 : model::PatchAncestor(a_, m);
-    if (ancestor < 0) Text("\x01no ancestor");
-    else Text(std::string_view(a_.messages[ancestor].commit));
+    if (ancestor < 0) h_.Text("\x01no ancestor");
+    else h_.Text(std::string_view(a_.messages[ancestor].commit));
   }
   void Messages(const std::vector<int>& ms) {
-    Number(static_cast<int64_t>(ms.size()));
+    h_.Number(static_cast<int64_t>(ms.size()));
     for (int m : ms) Message(m);
   }
   void Version(int vi) {
     const model::SeriesVersion& v = a_.versions[vi];
-    Number(v.version);
-    Text(v.revision);
-    Number(v.rfc);
-    Number(v.resend);
-    Number(v.total);
+    h_.Number(v.version);
+    h_.Text(v.revision);
+    h_.Number(v.rfc);
+    h_.Number(v.resend);
+    h_.Number(v.total);
     Message(v.head);
     Message(v.cover);
     Message(v.pull);
@@ -540,18 +534,17 @@ class SeriesInputHasher {
     Messages(v.replaced);
     Messages(v.replies);
     Person(v.author);
-    Text(v.title);
-    Number(v.date);
-    Number(static_cast<int>(v.state));
+    h_.Text(v.title);
+    h_.Number(v.date);
+    h_.Number(static_cast<int>(v.state));
     Person(v.applied_by);
     Message(v.applied_message);
   }
-  model::Hash128 Finish() const { return h_.Finish(); }
 
  private:
   const model::Archive& a_;
   const DigestIds& digests_;
-  model::Hasher h_;
+  InputHasher h_;
 };
 
 }  // namespace
@@ -559,18 +552,15 @@ class SeriesInputHasher {
 model::Hash128 SeriesInputs(const model::Archive& a, int series, const SiteInfo& site,
                             const DigestIds& digests) {
   SeriesInputHasher h(a, digests);
-  for (const std::string* s : {&site.title, &site.list, &site.base_url, &site.message_url,
-                               &site.search_url, &site.generator}) {
-    h.Text(*s);
-  }
+  h.h().Site(site);
   const model::Series& s = a.series[series];
-  h.Text(s.id);
-  h.Text(s.title);
+  h.h().Text(s.id);
+  h.h().Text(s.title);
   h.Person(s.author);
-  h.Number(s.last_activity);
-  h.Number(static_cast<int64_t>(s.versions.size()));
+  h.h().Number(s.last_activity);
+  h.h().Number(static_cast<int64_t>(s.versions.size()));
   for (int vi : s.versions) h.Version(vi);
-  return h.Finish();
+  return h.h().Finish();
 }
 
 }  // namespace listdigest::pages

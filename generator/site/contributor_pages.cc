@@ -11,10 +11,18 @@ void WriteContributorPages(BuildContext& ctx) {
   const std::vector<model::PersonStats> stats = model::ComputePeopleStats(a);
   ParallelFor(stats.size(), ctx.jobs, [&](size_t i) {
     const std::string dir = pages::PersonPath(a.people[i]);
-    ctx.out.WriteJson(dir + "contributor.json", pages::ContributorJson(a, stats[i], ctx.info));
-    ctx.out.Render(dir + "index.html", "contributor",
-                   pages::ContributorPageView(a, stats[i], ctx.info));
-    ctx.out.Write(dir + "feed.xml", pages::ContributorFeed(a, stats[i], ctx.info));
+    // A person nothing new touched keeps their files without making them.
+    const model::Hash128 key = pages::ContributorInputs(a, stats[i], ctx.info);
+    const std::vector<std::pair<std::string, model::Hash128>> files = {
+        {dir + "contributor.json", ctx.out.KeyedInput(dir + "contributor.json", "", key)},
+        {dir + "index.html", ctx.out.KeyedInput(dir + "index.html", "../../", key)},
+        {dir + "feed.xml", ctx.out.KeyedInput(dir + "feed.xml", "", key)}};
+    if (ctx.out.KeepIfUnchanged(files)) return;
+    ctx.out.WriteJson(files[0].first, pages::ContributorJson(a, stats[i], ctx.info),
+                      files[0].second);
+    ctx.out.Render(files[1].first, "contributor", pages::ContributorPageView(a, stats[i], ctx.info),
+                   files[1].second);
+    ctx.out.Write(files[2].first, pages::ContributorFeed(a, stats[i], ctx.info), files[2].second);
   });
   ctx.out.Render("contributors/index.html", "contributors_index",
                  pages::ContributorsIndexView(a, stats, ctx.info));
