@@ -1,11 +1,12 @@
-// A fast 128-bit hash (MurmurHash3 x64/128, fed incrementally) for telling
-// whether bytes changed: cache checksums, page inputs, output files. Not
-// cryptographic: it guards against accidents (a cut file, a changed
-// template), not against someone crafting collisions.
+// A fast 128-bit hash (XXH3-128 from Debian's libxxhash, fed incrementally)
+// for telling whether bytes changed: cache checksums, page inputs, output
+// files. Not cryptographic: it guards against accidents (a cut file, a
+// changed template), not against someone crafting collisions.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,9 +24,14 @@ struct Hash128 {
 };
 
 /// Feeds bytes in any pieces; Finish() gives the hash of their concatenation
-/// (the same as MurmurHash3_x64_128 of the whole with seed 0).
+/// (XXH3_128bits of the whole, seed 0). Move-only.
 class Hasher {
  public:
+  Hasher();
+  ~Hasher();
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
+
   void Update(std::string_view bytes);
   /// Strings of a list: each one's length goes in first, so ("ab", "c")
   /// and ("a", "bc") differ.
@@ -33,11 +39,8 @@ class Hasher {
   Hash128 Finish() const;
 
  private:
-  void Block(uint64_t k1, uint64_t k2);
-  uint64_t h1_ = 0, h2_ = 0;
-  unsigned char tail_[16];
-  size_t tail_size_ = 0;
-  uint64_t length_ = 0;
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 /// The hash of one string.

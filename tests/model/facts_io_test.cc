@@ -134,18 +134,24 @@ TEST_CASE("facts_io: cut or damaged records fail to decode, never crash") {
   CHECK_FALSE(model::DecodeFacts(huge, &f));
 }
 
-TEST_CASE("content_hash: MurmurHash3 x64/128 test vector, in any pieces") {
+TEST_CASE("content_hash: XXH3-128 of the whole, in any pieces; fields; hex") {
   const std::string fox = "The quick brown fox jumps over the lazy dog";
   const model::Hash128 h = model::HashBytes(fox);
-  CHECK(h.lo == 0xe34bbc7bbc071b6cull);
-  CHECK(h.hi == 0x7a433ca9c49a9347ull);
-  CHECK(model::HashBytes("") == model::Hash128{0, 0});
+  // XXH3_128bits of the sentence, seed 0 (xxhsum -H2 prints hi then lo).
+  CHECK(h.Hex() == "ddd650205ca3e7fa24a1cc2e3a8a7651");
+  CHECK(model::HashBytes("").Hex() == "99aa06d3014798d86001c324468d497f");
   for (size_t split = 0; split <= fox.size(); ++split) {
     model::Hasher pieces;
     pieces.Update(std::string_view(fox).substr(0, split));
     pieces.Update(std::string_view(fox).substr(split));
     CHECK(pieces.Finish() == h);
   }
+  model::Hasher ab_c, a_bc;
+  ab_c.UpdateField("ab");
+  ab_c.UpdateField("c");
+  a_bc.UpdateField("a");
+  a_bc.UpdateField("bc");
+  CHECK_FALSE(ab_c.Finish() == a_bc.Finish());
   model::Hash128 parsed;
   REQUIRE(model::Hash128::FromHex(h.Hex(), &parsed));
   CHECK(parsed == h);
