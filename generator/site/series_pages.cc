@@ -30,9 +30,9 @@ void WriteSeriesPages(BuildContext& ctx) {
     ctx.out.Write(files[2].first, pages::RenderAtom(pages::SeriesFeed(a, series, ctx.info)),
                   files[2].second);
   });
-  for (const auto& page : pages::SeriesIndexPages(a, ctx.info, kSeriesPerPage)) {
-    ctx.out.Render(page.path, "series_index", page.view);
-  }
+  const std::vector<pages::SeriesIndexPage> index = pages::SeriesIndexPages(a, ctx.info, kSeriesPerPage);
+  ParallelFor(index.size(), ctx.jobs,
+              [&](size_t i) { ctx.out.Render(index[i].path, "series_index", index[i].view); });
 }
 
 }  // namespace listdigest::site
