@@ -1,5 +1,7 @@
 #include "pages/inputs.h"
 
+#include "model/series.h"
+
 namespace listdigest::pages {
 
 void InputHasher::Number(int64_t n) {
@@ -25,6 +27,70 @@ void InputHasher::Site(const SiteInfo& site) {
   for (const auto& [domain, name] : site.organisations) {
     Text(domain);
     Text(name);
+  }
+}
+
+void ModelHasher::PersonAt(int p) {
+  if (p < 0) return Text("\x01no person");
+  Person(a_.people[p]);
+}
+
+void ModelHasher::MessageAt(int m) {
+  if (m < 0) return Text("\x01no message");
+  const model::MessageFacts& f = a_.messages[m];
+  Text(std::string_view(f.commit));
+  Number(f.time);
+  Number(static_cast<int64_t>(f.position));
+  const std::string* digest = digests_.Find(f.position);
+  Text(digest ? *digest : "\x01no digest");
+  PersonAt(f.author);
+  PersonAt(f.sender);
+  for (const model::Review& r : f.reviews) PersonAt(r.person);
+  // Where a reply counts: below which patch (or cover letter).
+  const int ancestor = f.is_patch() ? -1 : model::PatchAncestor(a_, m);
+  if (ancestor < 0) Text("\x01no ancestor");
+  else Text(std::string_view(a_.messages[ancestor].commit));
+}
+
+void ModelHasher::Messages(const std::vector<int>& ms) {
+  Number(static_cast<int64_t>(ms.size()));
+  for (int m : ms) MessageAt(m);
+}
+
+void ModelHasher::Version(int vi) {
+  const model::SeriesVersion& v = a_.versions[vi];
+  Number(v.version);
+  Text(v.revision);
+  Number(v.rfc);
+  Number(v.resend);
+  Number(v.total);
+  MessageAt(v.head);
+  MessageAt(v.cover);
+  MessageAt(v.pull);
+  Messages(v.patches);
+  Messages(v.replaced);
+  Messages(v.replies);
+  PersonAt(v.author);
+  Text(v.title);
+  Number(v.date);
+  Number(static_cast<int>(v.state));
+  PersonAt(v.applied_by);
+  MessageAt(v.applied_message);
+}
+
+void ModelHasher::SeriesOf(int vi) {
+  const model::Series& s = a_.series[a_.versions[vi].series];
+  Text(s.id);
+  Number(static_cast<int64_t>(s.versions.size()));
+  for (int other : s.versions) {
+    const model::SeriesVersion& v = a_.versions[other];
+    Number(other == vi);
+    Number(v.version);
+    Text(v.revision);
+    Number(v.rfc);
+    Number(v.resend);
+    Number(static_cast<int64_t>(a_.messages[v.head].position));
+    Number(a_.messages[v.head].time);
   }
 }
 

@@ -9,8 +9,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include <vector>
+
 #include "model/archive.h"
 #include "model/content_hash.h"
+#include "pages/series_views.h"
 #include "pages/views.h"
 
 namespace listdigest::pages {
@@ -27,6 +30,28 @@ class InputHasher {
 
  private:
   model::Hasher h_;
+};
+
+/// Model records by content: a person by InputHasher::Person; a message by
+/// its commit, commit time, the digest its commit is in, its author's,
+/// sender's and reviewers' records and the commit of the patch (or cover
+/// letter) it answers; a version by every field, its messages and people.
+class ModelHasher : public InputHasher {
+ public:
+  ModelHasher(const model::Archive& archive, const DigestIds& digests)
+      : a_(archive), digests_(digests) {}
+
+  void PersonAt(int person);
+  void MessageAt(int message);
+  void Messages(const std::vector<int>& messages);
+  void Version(int version);
+  /// What a version's anchor and "supersedes" note read of its series: its
+  /// id and each version's label and head (position, time).
+  void SeriesOf(int version);
+
+ private:
+  const model::Archive& a_;
+  const DigestIds& digests_;
 };
 
 }  // namespace listdigest::pages

@@ -489,78 +489,55 @@ std::vector<SeriesIndexPage> SeriesIndexPages(const model::Archive& a, const Sit
 }
 
 
-namespace {
-
-// Feeds the inputs of a series' files to a hash (pages/inputs.h).
-class SeriesInputHasher {
- public:
-  SeriesInputHasher(const model::Archive& a, const DigestIds& digests) : a_(a), digests_(digests) {}
-
-  InputHasher& h() { return h_; }
-  void Person(int p) {
-    if (p < 0) return h_.Text("\x01no person");
-    h_.Person(a_.people[p]);
+model::Hash128 DigestInputs(const model::Archive& a, const model::Digest& d,
+                            const SiteInfo& site, int top, const DigestIds& digests) {
+  ModelHasher h(a, digests);
+  h.Site(site);
+  h.Number(top);
+  h.Text(d.range.id);
+  h.Text(d.range.from);
+  h.Text(d.range.to);
+  h.Number(static_cast<int64_t>(d.range.positions.size()));
+  for (size_t position : d.range.positions) h.Number(static_cast<int64_t>(position));
+  h.Messages(d.messages);
+  h.Number(d.patches);
+  h.Number(d.replies);
+  h.Number(d.pulls);
+  for (const auto* rows : {&d.contributors, &d.reviewers}) {
+    h.Number(static_cast<int64_t>(rows->size()));
+    for (const auto& r : *rows) {
+      h.PersonAt(r.person);
+      h.Number(r.count);
+    }
   }
-  void Message(int m) {
-    if (m < 0) return h_.Text("\x01no message");
-    const model::MessageFacts& f = a_.messages[m];
-    h_.Text(std::string_view(f.commit));
-    h_.Number(f.time);
-    const std::string* digest = digests_.Find(f.position);
-    h_.Text(digest ? *digest : "\x01no digest");
-    Person(f.author);
-    Person(f.sender);
-    for (const model::Review& r : f.reviews) Person(r.person);
-    // Where a reply counts: below which patch (or cover letter).
-    const int ancestor = f.is_patch() ? -1 : model::PatchAncestor(a_, m);
-    if (ancestor < 0) h_.Text("\x01no ancestor");
-    else h_.Text(std::string_view(a_.messages[ancestor].commit));
+  h.Number(static_cast<int64_t>(d.domains.size()));
+  for (const auto& r : d.domains) {
+    h.Text(r.domain);
+    h.Number(r.count);
   }
-  void Messages(const std::vector<int>& ms) {
-    h_.Number(static_cast<int64_t>(ms.size()));
-    for (int m : ms) Message(m);
+  h.Number(static_cast<int64_t>(d.versions.size()));
+  for (int vi : d.versions) {
+    h.Version(vi);
+    h.SeriesOf(vi);
   }
-  void Version(int vi) {
-    const model::SeriesVersion& v = a_.versions[vi];
-    h_.Number(v.version);
-    h_.Text(v.revision);
-    h_.Number(v.rfc);
-    h_.Number(v.resend);
-    h_.Number(v.total);
-    Message(v.head);
-    Message(v.cover);
-    Message(v.pull);
-    Messages(v.patches);
-    Messages(v.replaced);
-    Messages(v.replies);
-    Person(v.author);
-    h_.Text(v.title);
-    h_.Number(v.date);
-    h_.Number(static_cast<int>(v.state));
-    Person(v.applied_by);
-    Message(v.applied_message);
-  }
-
- private:
-  const model::Archive& a_;
-  const DigestIds& digests_;
-  InputHasher h_;
-};
-
-}  // namespace
+  // What waits for review depends on every version near the digest's end:
+  // the rows themselves, as the page shows them.
+  h.Text(WaitingForReviewView(a, d, site, "../../").dump());
+  return h.Finish();
+}
 
 model::Hash128 SeriesInputs(const model::Archive& a, int series, const SiteInfo& site,
                             const DigestIds& digests) {
-  SeriesInputHasher h(a, digests);
-  h.h().Site(site);
+  ModelHasher h(a, digests);
+  h.Site(site);
   const model::Series& s = a.series[series];
-  h.h().Text(s.id);
-  h.h().Text(s.title);
-  h.Person(s.author);
-  h.h().Number(s.last_activity);
-  h.h().Number(static_cast<int64_t>(s.versions.size()));
+  h.Text(s.id);
+  h.Text(s.title);
+  h.PersonAt(s.author);
+  h.Number(s.last_activity);
+  h.Number(static_cast<int64_t>(s.versions.size()));
   for (int vi : s.versions) h.Version(vi);
-  return h.h().Finish();
+  return h.Finish();
 }
 
 }  // namespace listdigest::pages

@@ -61,6 +61,13 @@ nlohmann::json SeriesPageView(const model::Archive& archive, int series, const S
 /// site/series/<id>/feed.xml: one entry per version, newest first.
 AtomFeed SeriesFeed(const model::Archive& archive, int series, const SiteInfo& site);
 
+/// A hash of everything DigestText, DigestJson and DigestPageView read for
+/// `digest` (pages/inputs.h): its range and counts, its messages, people
+/// and domains, its series versions with what their anchors and notes read
+/// of their series, what waits for review at its end, `top` and `site`.
+model::Hash128 DigestInputs(const model::Archive& archive, const model::Digest& digest,
+                            const SiteInfo& site, int top, const DigestIds& digests);
+
 /// A hash of everything SeriesJson, SeriesPageView and SeriesFeed read for
 /// `series`, made without making them: the series and its versions, the
 /// messages they name (by commit, which fixes their text and facts), how

@@ -5,6 +5,7 @@
 
 #include "pages/atom.h"
 #include "pages/digest_text.h"
+#include "pages/series_views.h"
 #include "pages/views.h"
 #include "render/theme.h"
 #include "site/context.h"
@@ -49,12 +50,21 @@ std::string DigestFeed(const model::Archive& a, const std::vector<model::Digest>
 void WriteDigestPages(BuildContext& ctx) {
   const auto& a = ctx.archive;
   const auto& config = ctx.site.config;
+  const pages::DigestIds digest_ids = pages::DigestIdsOf(ctx.digests);
   ParallelFor(ctx.digests.size(), ctx.jobs, [&](size_t i) {
     const model::Digest& d = ctx.digests[i];
     const std::string dir = "digests/" + d.range.id + "/";
-    ctx.out.Write(dir + "digest.txt", pages::DigestText(a, d, config.list, config.top));
-    ctx.out.WriteJson(dir + "digest.json", pages::DigestJson(a, d, ctx.info));
-    ctx.out.Render(dir + "index.html", "digest", pages::DigestPageView(a, d, ctx.info, config.top));
+    // A digest nothing new touched keeps its files without making them.
+    const model::Hash128 key = pages::DigestInputs(a, d, ctx.info, config.top, digest_ids);
+    const std::vector<std::pair<std::string, model::Hash128>> files = {
+        {dir + "digest.txt", ctx.out.KeyedInput(dir + "digest.txt", "", key)},
+        {dir + "digest.json", ctx.out.KeyedInput(dir + "digest.json", "", key)},
+        {dir + "index.html", ctx.out.KeyedInput(dir + "index.html", "../../", key)}};
+    if (ctx.out.KeepIfUnchanged(files)) return;
+    ctx.out.Write(files[0].first, pages::DigestText(a, d, config.list, config.top), files[0].second);
+    ctx.out.WriteJson(files[1].first, pages::DigestJson(a, d, ctx.info), files[1].second);
+    ctx.out.Render(files[2].first, "digest", pages::DigestPageView(a, d, ctx.info, config.top),
+                   files[2].second);
   });
   ctx.out.Render("digests/index.html", "digests", pages::DigestsIndexView(a, ctx.digests, ctx.info));
   nlohmann::json home = pages::HomeView(a, ctx.digests, ctx.info);

@@ -1,9 +1,10 @@
-// pages::SeriesInputs and ContributorInputs, the hashes an incremental
-// build compares to skip a series' or a person's files: on the real
-// three-epoch kvmarm inbox, cut at the middle of its history and whole,
-// every series and person whose hash is the same at both points has the
-// same JSON, page view and feed; and the hash does change where those do
-// (new versions, replies, reviews, postings), so it is not vacuous.
+// pages::SeriesInputs, ContributorInputs and DigestInputs, the hashes an
+// incremental build compares to skip a series', a person's or a digest's
+// files: on the real three-epoch kvmarm inbox, cut at the middle of its
+// history and whole, every series, person and digest whose hash is the
+// same at both points has the same files (JSON, page view, feed or text);
+// and the hash does change where those do (new versions, replies, reviews,
+// postings, mail in the week), so it is not vacuous.
 #include <doctest/doctest.h>
 
 #include <map>
@@ -17,6 +18,7 @@
 #include "model/people.h"
 #include "pages/atom.h"
 #include "pages/contributor_views.h"
+#include "pages/digest_text.h"
 #include "pages/series_views.h"
 #include "support.h"
 
@@ -72,6 +74,19 @@ std::map<std::string, Files> ContributorFiles(const Model& m, const pages::SiteI
   return out;
 }
 
+std::map<std::string, Files> DigestFiles(const Model& m, const pages::SiteInfo& site) {
+  const pages::DigestIds digests = pages::DigestIdsOf(m.digests);
+  std::map<std::string, Files> out;
+  for (const model::Digest& d : m.digests) {
+    Files& f = out[d.range.id];
+    f.inputs = pages::DigestInputs(m.archive, d, site, 10, digests);
+    f.json = pages::DigestJson(m.archive, d, site).dump();
+    f.view = pages::DigestPageView(m.archive, d, site, 10).dump();
+    f.feed = pages::DigestText(m.archive, d, site.list, 10);
+  }
+  return out;
+}
+
 // How many of the things in both `before` and `after` kept their hash (and
 // then their files: checked), and how many changed their files.
 std::pair<size_t, size_t> Compare(const std::map<std::string, Files>& before,
@@ -114,6 +129,26 @@ TEST_CASE("page inputs: the same hash at two points of the history means the sam
   const Model all = Load(inbox);
   const auto whole = SeriesFiles(all, site);
   const auto whole_people = ContributorFiles(all, site);
+  const auto whole_digests = DigestFiles(all, site);
+
+  // A few hours less: the last 6 commits (of 219) of epoch 2 not there yet.
+  const std::string git2 = "git --git-dir='" + inbox + "/git/2.git' ";
+  const std::string head2 = [&] {
+    std::string h;
+    REQUIRE(testing::Run(git2 + "rev-parse HEAD", &h) == 0);
+    return h.substr(0, 40);
+  }();
+  REQUIRE(testing::Run(git2 + "update-ref refs/heads/master $(" + git2 +
+                           "rev-list --reverse HEAD | sed -n 213p)",
+                       &out) == 0);
+  const Model late = Load(inbox);
+  REQUIRE(testing::Run(git2 + "update-ref refs/heads/master " + head2, &out) == 0);
+  // Of the 4 weeks, two keep their files and two change.
+  const auto late_digests = DigestFiles(late, site);
+  CHECK(late_digests.size() == 4);
+  CHECK(Compare(late_digests, whole_digests) == std::make_pair<size_t, size_t>(2, 2));
+  CHECK(Compare(SeriesFiles(late, site), whole) == std::make_pair<size_t, size_t>(43, 2));
+  CHECK(Compare(ContributorFiles(late, site), whole_people) == std::make_pair<size_t, size_t>(37, 2));
 
   // The first half: epoch 1 cut at its middle, epoch 2 not there yet.
   const std::string git1 = "git --git-dir='" + inbox + "/git/1.git' ";
@@ -124,6 +159,7 @@ TEST_CASE("page inputs: the same hash at two points of the history means the sam
   const Model first = Load(inbox);
   const auto half = SeriesFiles(first, site);
   const auto half_people = ContributorFiles(first, site);
+  const auto half_digests = DigestFiles(first, site);
 
   // Of the 26 series of the first half, most are done by its middle; some
   // go on.
@@ -132,6 +168,9 @@ TEST_CASE("page inputs: the same hash at two points of the history means the sam
   // Of its 33 people, 20 write again (or are written about) later.
   CHECK(half_people.size() == 33);
   CHECK(Compare(half_people, whole_people) == std::make_pair<size_t, size_t>(13, 20));
+
+  // Of its 3 weeks, every one changes by the end.
+  CHECK(Compare(half_digests, whole_digests) == std::make_pair<size_t, size_t>(0, 3));
 
   // Anything of the site the views show changes the hash.
   pages::SiteInfo other = site;
