@@ -795,8 +795,10 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
           // What a page shows; a body (for a snippet) by its key when it has one.
           model::Hasher h;
           for (const Document& d : docs) {
-            for (std::string_view field : {std::string_view(&d.kind, 1), d.title, d.author,
-                                           std::string_view(Day(d.date)), d.state, d.link}) {
+            const std::string day = Day(d.date);
+            for (std::string_view field :
+                 {std::string_view(&d.kind, 1), d.title, d.author, std::string_view(day), d.state,
+                  d.link}) {
               h.UpdateField(field);
             }
             if (!d.snippet.empty()) {
