@@ -134,6 +134,34 @@ model::Hash128 DocumentKey(const Document& d, std::string_view body) {
   return h.Finish();
 }
 
+// What a document page shows of one document, for IndexOptions::keep_page:
+// its body (for a snippet) by its key when it has one. `body` is called only
+// when the body itself is needed.
+model::Hash128 PageKey(const Document& d, const std::function<std::string_view()>& body) {
+  model::Hasher h;
+  // The day shown, as a number: days since 1970, rounded down.
+  const int64_t day = d.date >= 0 ? d.date / 86400 : -((-d.date + 86399) / 86400);
+  h.UpdateField(std::string_view(reinterpret_cast<const char*>(&day), sizeof day));
+  for (std::string_view field : {std::string_view(&d.kind, 1), d.title, d.author, d.state, d.link}) {
+    h.UpdateField(field);
+  }
+  if (!d.snippet.empty()) {
+    h.UpdateField("\x01snippet");
+    h.UpdateField(d.snippet);
+  } else if (!d.body_key.empty()) {
+    h.UpdateField("\x01body key");
+    h.UpdateField(d.body_key);
+  } else {
+    h.UpdateField(body());
+  }
+  return h.Finish();
+}
+
+void UpdateHash(const model::Hash128& value, model::Hasher* h) {
+  const uint64_t words[2] = {value.lo, value.hi};
+  h->Update(std::string_view(reinterpret_cast<const char*>(words), sizeof words));
+}
+
 // Appends one document's hits of one term, written for document 0 (a term
 // cache's, or a scratch map's), as document `doc`: the same stream
 // IndexDocument would have written.
@@ -176,7 +204,7 @@ void PutVarint(uint64_t value, std::string* out) {
   out->push_back(static_cast<char>(value));
 }
 
-uint64_t GetVarint(const std::string& in, size_t* at) {
+uint64_t GetVarint(std::string_view in, size_t* at) {
   uint64_t value = 0;
   for (int shift = 0; *at < in.size() && shift < 64; shift += 7) {
     const auto byte = static_cast<unsigned char>(in[(*at)++]);
@@ -234,41 +262,47 @@ class Runs {
   class Reader {
    public:
     Reader(const Runs& runs, size_t r) : runs_(runs), at_(runs.starts_[r]), end_(runs.ends_[r]) {}
-    // The next record; false at the end of the run.
-    bool Next(std::string* term, std::string* bytes) {
+    // The next record, as views into the reader's buffer: valid until the
+    // next call. False at the end of the run.
+    bool Next(std::string_view* term, std::string_view* bytes) {
       if (at_ >= end_) return false;
-      size_t n = 0;
-      if (!Number(&n)) return false;
-      Take(n, term);
-      if (!Number(&n)) return false;
-      Take(n, bytes);
+      size_t term_size = 0, bytes_size = 0;
+      if (!Number(&term_size)) return false;
+      Fill(term_size + 10);  // the term, then (most often) all of the bytes' length
+      size_t term_at = pos_;
+      pos_ += term_size;
+      at_ += term_size;
+      if (!Number(&bytes_size, &term_at)) return false;
+      Fill(bytes_size, &term_at);
+      *term = std::string_view(buffer_).substr(term_at, term_size);
+      *bytes = std::string_view(buffer_).substr(pos_, bytes_size);
+      pos_ += bytes_size;
+      at_ += bytes_size;
       return true;
     }
 
    private:
-    bool Number(size_t* n) {
-      Fill(10);
+    bool Number(size_t* n, size_t* keep = nullptr) {
+      Fill(10, keep);
       size_t i = pos_;
       *n = static_cast<size_t>(GetVarint(buffer_, &i));
       at_ += i - pos_;
       pos_ = i;
       return i <= buffer_.size();
     }
-    void Take(size_t n, std::string* out) {
-      Fill(n);
-      out->assign(buffer_, pos_, n);
-      pos_ += n;
-      at_ += n;
-    }
     // At least `n` bytes (or the rest of the run) from pos_ on in buffer_.
-    void Fill(size_t n) {
-      if (buffer_.size() - pos_ >= n) return;
-      buffer_.erase(0, pos_);
-      pos_ = 0;
-      const size_t read_at = at_ + buffer_.size();
-      const size_t want = std::min<uint64_t>(std::max<size_t>(n, kRead), end_ - at_) ;
-      if (buffer_.size() >= want) return;
-      const size_t more = std::min<uint64_t>(want - buffer_.size() + kRead, end_ - read_at);
+    // What is before pos_ goes, but for what is from `*keep` on, and `*keep`
+    // moves with it.
+    void Fill(size_t n, size_t* keep = nullptr) {
+      const size_t have = buffer_.size() - pos_;
+      const uint64_t left = end_ - at_;  // of the run, from pos_ on
+      if (have >= n || have >= left) return;
+      const size_t drop = keep ? std::min(*keep, pos_) : pos_;
+      buffer_.erase(0, drop);
+      pos_ -= drop;
+      if (keep) *keep -= drop;
+      const uint64_t read_at = at_ + have;
+      const size_t more = std::min<uint64_t>(std::max(n - have, kRead), left - have);
       const size_t old = buffer_.size();
       buffer_.resize(old + more);
       runs_.Read(read_at, more, buffer_.data() + old);
@@ -361,14 +395,15 @@ struct Averages {
 // (one per batch, in document order, each counted from document 0). Sets
 // `*documents` to the number of documents with the term in the subject or in
 // the body, whichever is more.
-std::string EncodeTerm(std::string_view key, const std::vector<std::string>& parts,
+std::string EncodeTerm(std::string_view key, const std::string_view* parts, size_t part_count,
                        const std::vector<Lengths>& lengths, const Averages& averages,
                        size_t* documents) {
   std::string field_text[kFields];
   int64_t previous[kFields] = {-1, -1, -1, -1, -1};
   size_t count[kFields] = {};
   std::vector<uint32_t> positions;
-  for (const std::string& packed : parts) {
+  for (size_t p = 0; p < part_count; ++p) {
+  const std::string_view packed = parts[p];
   uint64_t doc = 0;  // each part's first document is counted from 0
   for (size_t i = 0; i < packed.size();) {
     const uint64_t header = GetVarint(packed, &i);
@@ -557,6 +592,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   Runs runs;
   const size_t batch = std::max<size_t>(1, options.batch_docs);
   size_t batches_cached = 0;
+  // With a cache and keep_page, PageKey of each document.
+  std::vector<model::Hash128> page_keys(cache && options.keep_page ? doc_count : 0);
   for (size_t first = 0; first < doc_count; first += batch) {
     const size_t last = std::min(doc_count, first + batch), n = last - first;
     const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
@@ -574,13 +611,18 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
           const Document& d = docs[at];
           if (d.body_key.empty()) bodies[at] = options.body_of ? options.body_of(d) : std::string(d.body);
           keys_of[at] = DocumentKey(d, bodies[at]);
+          // The document pages need these documents too: what they show of
+          // them is hashed now, so that a page that is kept is not made.
+          if (options.keep_page) {
+            page_keys[first + at] = PageKey(d, [&]() -> std::string_view { return bodies[at]; });
+          }
         }
       });
       model::Hasher h;
       h.UpdateField("batch " + std::to_string(first) + " " + std::to_string(n));
       for (size_t at = 0; at < n; ++at) {
-        h.UpdateField(std::string_view(&docs[at].kind, 1));
-        h.UpdateField(keys_of[at].Hex());
+        h.Update(std::string_view(&docs[at].kind, 1));
+        UpdateHash(keys_of[at], &h);
       }
       batch_key = h.Finish();
       std::vector<std::pair<uint32_t, uint32_t>> known;
@@ -697,13 +739,15 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   // encoded on `jobs` threads, then cut into shards that go out as soon as
   // they are full.
   std::vector<Runs::Reader> readers;
-  using Head = std::pair<std::string, size_t>;  // a run's next term, the run
+  // A run's next term, the run; views into the run's reader.
+  using Head = std::pair<std::string_view, size_t>;
   std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-  std::vector<std::string> next_bytes(runs.count());
+  std::vector<std::string_view> next_bytes(runs.count());
+  readers.reserve(runs.count());
   for (size_t r = 0; r < runs.count(); ++r) {
     readers.emplace_back(runs, r);
-    std::string term;
-    if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(std::move(term), r);
+    std::string_view term;
+    if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
   }
   std::vector<std::string> common;
   std::vector<std::string> bounds;
@@ -716,35 +760,45 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   constexpr size_t kBlockBytes = 8 << 20;
   const int jobs = std::max(1, options.jobs);
   std::vector<std::string> keys;
-  std::vector<std::vector<std::string>> parts;
+  // The block's parts, copied one after the other; term k has parts
+  // [part_start[k], part_start[k + 1]).
+  std::string arena;
+  std::vector<std::pair<size_t, size_t>> part_spans;  // in arena
+  std::vector<std::string_view> part_views;
+  std::vector<size_t> part_start;
   std::vector<std::string> encoded;
   std::vector<size_t> documents;
   size_t term_count = 0;
   while (!heads.empty()) {
     // A block: whole terms, each with its parts in run (document) order.
     keys.clear();
-    parts.clear();
-    size_t block_bytes = 0;
-    while (!heads.empty() && keys.size() < kBlockTerms && block_bytes < kBlockBytes) {
-      keys.push_back(heads.top().first);
-      parts.emplace_back();
+    arena.clear();
+    part_spans.clear();
+    part_start.clear();
+    while (!heads.empty() && keys.size() < kBlockTerms && arena.size() < kBlockBytes) {
+      keys.emplace_back(heads.top().first);
+      part_start.push_back(part_spans.size());
       while (!heads.empty() && heads.top().first == keys.back()) {
         const size_t r = heads.top().second;
         heads.pop();
-        block_bytes += next_bytes[r].size();
-        parts.back().push_back(std::move(next_bytes[r]));
-        std::string term;
-        if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(std::move(term), r);
+        part_spans.emplace_back(arena.size(), next_bytes[r].size());
+        arena.append(next_bytes[r]);
+        std::string_view term;
+        if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
       }
     }
+    part_start.push_back(part_spans.size());
+    part_views.clear();
+    for (const auto& [at, size] : part_spans) part_views.emplace_back(arena.data() + at, size);
     const size_t n = keys.size();
     term_count += n;
     encoded.assign(n, std::string());
     documents.assign(n, 0);
     RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
       for (size_t k = t; k < n; k += jobs) {
-        encoded[k] = EncodeTerm(keys[k], parts[k], lengths, averages, &documents[k]);
-        std::vector<std::string>().swap(parts[k]);
+        encoded[k] = EncodeTerm(keys[k], part_views.data() + part_start[k],
+                                part_start[k + 1] - part_start[k], lengths, averages,
+                                &documents[k]);
       }
     });
     for (size_t k = 0; k < n; ++k) {
@@ -785,37 +839,36 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
     kept.assign(n, 0);
     RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
       std::vector<Document> docs;
+      std::string body;
       for (size_t k = t; k < n; k += jobs) {
         const size_t p = first + k;
+        const size_t begin = p * page_docs, end = std::min(doc_count, (p + 1) * page_docs);
         docs.clear();
-        for (size_t i = p * page_docs; i < doc_count && i < (p + 1) * page_docs; ++i) {
-          docs.push_back(make(number[i]));
-        }
         if (options.keep_page) {
-          // What a page shows; a body (for a snippet) by its key when it has one.
           model::Hasher h;
-          for (const Document& d : docs) {
-            const std::string day = Day(d.date);
-            for (std::string_view field :
-                 {std::string_view(&d.kind, 1), d.title, d.author, std::string_view(day), d.state,
-                  d.link}) {
-              h.UpdateField(field);
+          for (size_t i = begin; i < end; ++i) {
+            if (!page_keys.empty()) {
+              UpdateHash(page_keys[i], &h);
+              continue;
             }
-            if (!d.snippet.empty()) {
-              h.UpdateField("\x01snippet");
-              h.UpdateField(d.snippet);
-            } else if (!d.body_key.empty()) {
-              h.UpdateField("\x01body key");
-              h.UpdateField(d.body_key);
-            } else {
-              h.UpdateField(options.body_of ? options.body_of(d) : std::string(d.body));
-            }
+            docs.push_back(make(number[i]));
+            const Document& d = docs.back();
+            UpdateHash(PageKey(d,
+                               [&]() -> std::string_view {
+                                 if (!options.body_of) return d.body;
+                                 body = options.body_of(d);
+                                 return body;
+                               }),
+                       &h);
           }
           page_inputs[k] = h.Finish();
           if (options.keep_page("d/" + std::to_string(p) + ".json", page_inputs[k])) {
             kept[k] = 1;
             continue;
           }
+        }
+        if (docs.empty()) {
+          for (size_t i = begin; i < end; ++i) docs.push_back(make(number[i]));
         }
         json page = json::array();
         for (const Document& d : docs) {
