@@ -156,6 +156,9 @@ int Build(const std::string& config_path, const std::string& out_dir, const Buil
   options.fingerprint = fingerprint;
   options.progress_bar = !flags.quiet && ::isatty(STDERR_FILENO) != 0;
   if (!site::BuildSite(loaded, options, &summary, &err)) return Error(err, kFailed);
+  // What loading the cache found out late (a damaged facts.bin or terms.bin).
+  const std::vector<std::string> late = cache.TakeNotices();
+  summary.notices.insert(summary.notices.begin(), late.begin(), late.end());
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Finish(flags, out_dir, summary);

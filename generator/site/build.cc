@@ -171,7 +171,7 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   OutputState last_state;
   summary->notices = BeginOutput(site, options, &out, &last_state);
   BuildContext ctx{site, archive, digests, info, jobs, out};
-  ctx.term_cache = options.cache ? options.cache->terms() : nullptr;
+  ctx.cache = options.cache;
   using StepFn = void (*)(BuildContext&);
   static const std::pair<const char*, StepFn> kSteps[] = {
       {"digest pages", WriteDigestPages},

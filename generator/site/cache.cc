@@ -231,8 +231,11 @@ const std::string& GeneratorIdentity() {
   return identity;
 }
 
+BuildCache::~BuildCache() { JoinLoaders(); }
+
 void BuildCache::Load(const std::string& dir, const std::string& archive_path, bool read,
                       std::string* notice) {
+  JoinLoaders();
   dir_ = dir;
   std::error_code ec;
   archive_ = fs::weakly_canonical(fs::absolute(archive_path, ec), ec).string();
@@ -240,38 +243,16 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   facts_.SetSpillFile(SpillPath(dir, "facts.bin"));
   terms_.SetSpillFile(SpillPath(dir, "terms.bin"));
   if (!read) return;
-  // terms.bin is read and checked on another thread meanwhile: it is about
-  // as big as facts.bin, and only the search step needs it.
-  bool have_terms = false, terms_ok = false;
-  std::string terms_why;
-  std::thread terms_loader([&] {
-    std::string terms;
-    have_terms = ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms);
-    if (have_terms) terms_ok = terms_.Parse(std::move(terms), GeneratorIdentity(), &terms_why);
-  });
-  const bool keep_terms = LoadModelFiles(dir, notice);
-  terms_loader.join();
-  if (!keep_terms) {
-    terms_.Clear();
-    return;
-  }
-  // Search terms only save time; without them the build tokenizes again.
-  if (!have_terms) {
-    if (notice->empty()) {
-      *notice = "build cache in " + dir + " is incomplete (no terms.bin): rebuilding it";
-    }
-  } else if (!terms_ok && notice->empty()) {
-    *notice = "build cache in " + dir + " is " + terms_why + ": rebuilding it";
-  }
-}
-
-bool BuildCache::LoadModelFiles(const std::string& dir, std::string* notice) {
-  std::string commits, facts, why;
+  // commits.bin now: the archive is listed from it. facts.bin and terms.bin
+  // are read and checked on two threads meanwhile, each waited for when
+  // first needed (facts() by the mail step, terms() by the search step).
+  std::string commits, why;
   const bool have_commits = ReadWholeFile((fs::path(dir) / "commits.bin").string(), &commits);
-  const bool have_facts = ReadWholeFile((fs::path(dir) / "facts.bin").string(), &facts);
+  const std::string facts_path = (fs::path(dir) / "facts.bin").string();
+  const bool have_facts = fs::exists(facts_path, ec);
   if (!have_commits && !have_facts) {
     *notice = "no build cache in " + dir + " yet: reading every message (later builds reuse it)";
-    return false;
+    return;
   }
   if (!have_commits || !DecodeCommits(commits, archive_, &known_, &why)) {
     if (why.empty()) why = "incomplete (no commits.bin)";
@@ -279,19 +260,69 @@ bool BuildCache::LoadModelFiles(const std::string& dir, std::string* notice) {
     known_.clear();
     // Facts of another archive are not wrong, but of no use either: they
     // are dropped with the rest rather than carried along.
-    if (why.rfind("from another archive", 0) == 0) return false;
+    if (why.rfind("from another archive", 0) == 0) return;
   } else {
     commits_hash_ = model::HashBytes(commits);
   }
-  if (!have_facts) {
+  if (!have_facts && notice->empty()) {
     *notice = "build cache in " + dir + " is incomplete (no facts.bin): rebuilding it";
-  } else if (!facts_.Parse(std::move(facts), GeneratorIdentity(), &why)) {
-    *notice = "build cache in " + dir + " is " + why + ": rebuilding it";
-    known_.clear();
-    commits_hash_ = {};
-    return false;
   }
-  return true;
+  noticed_ = !notice->empty();
+  if (have_facts) {
+    facts_loader_ = std::thread([this, facts_path] {
+      std::string facts;
+      facts_ok_ = ReadWholeFile(facts_path, &facts) &&
+                  facts_.Parse(std::move(facts), GeneratorIdentity(), &facts_why_);
+      if (!facts_ok_ && facts_why_.empty()) facts_why_ = "unreadable (facts.bin)";
+    });
+  }
+  terms_loader_ = std::thread([this, dir] {
+    std::string terms;
+    have_terms_ = ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms);
+    if (have_terms_) terms_ok_ = terms_.Parse(std::move(terms), GeneratorIdentity(), &terms_why_);
+  });
+}
+
+model::FactsStore* BuildCache::facts() {
+  if (facts_loader_.joinable()) {
+    facts_loader_.join();
+    // Damaged facts are dropped (Parse left the store empty); the commits
+    // listed are still sound, and so are the search terms, which are
+    // known by their text.
+    if (!facts_ok_) Late("build cache in " + dir_ + " is " + facts_why_ + ": rebuilding it");
+  }
+  return &facts_;
+}
+
+search::TermCache* BuildCache::terms() {
+  if (terms_loader_.joinable()) {
+    terms_loader_.join();
+    // Search terms only save time; without them the build tokenizes again.
+    if (!have_terms_) {
+      Late("build cache in " + dir_ + " is incomplete (no terms.bin): rebuilding it");
+    } else if (!terms_ok_) {
+      Late("build cache in " + dir_ + " is " + terms_why_ + ": rebuilding it");
+    }
+  }
+  return &terms_;
+}
+
+std::vector<std::string> BuildCache::TakeNotices() {
+  std::vector<std::string> out;
+  out.swap(late_notices_);
+  return out;
+}
+
+void BuildCache::Late(std::string notice) {
+  // One notice per cache is enough: the first says it is being rebuilt.
+  if (noticed_) return;
+  noticed_ = true;
+  late_notices_.push_back(std::move(notice));
+}
+
+void BuildCache::JoinLoaders() {
+  if (facts_loader_.joinable()) facts_loader_.join();
+  if (terms_loader_.joinable()) terms_loader_.join();
 }
 
 std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox) const {
@@ -316,6 +347,8 @@ std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox
 }
 
 bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
+  facts();
+  terms();
   const bool saved = SaveFiles(inbox, err);
   // Saved or not, the stores' memory and spill files go.
   facts_.Clear();

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "archive/inbox.h"
@@ -34,17 +35,28 @@ const std::string& GeneratorIdentity();
 
 class BuildCache {
  public:
+  BuildCache() = default;
+  ~BuildCache();
+  BuildCache(const BuildCache&) = delete;
+  BuildCache& operator=(const BuildCache&) = delete;
+
   /// Reads the cache in `dir` for the archive at `archive_path` (unless
   /// `read` is false: --clean, which starts empty but saves as usual). Never
   /// fails: what is missing or unusable starts empty, and `notice` is set to
-  /// one line saying so (empty when the whole cache was used).
+  /// one line saying so (empty when the whole cache was used). commits.bin
+  /// is read at once; facts.bin and terms.bin on two threads, waited for by
+  /// facts() and terms(), which find out whether they were sound.
   void Load(const std::string& dir, const std::string& archive_path, bool read,
             std::string* notice);
 
   /// For archive::Inbox::Open.
   const std::vector<archive::EpochListing>& known_epochs() const { return known_; }
-  model::FactsStore* facts() { return &facts_; }
-  search::TermCache* terms() { return &terms_; }
+  /// Each waits until its file is loaded.
+  model::FactsStore* facts();
+  search::TermCache* terms();
+  /// The notices facts() and terms() found (a damaged facts.bin or
+  /// terms.bin), each once; at most one notice in all with Load's.
+  std::vector<std::string> TakeNotices();
 
   /// After Inbox::Open: one line per epoch whose history was rewritten since
   /// the cache was written (its last commit read is no longer in it: a
@@ -59,10 +71,9 @@ class BuildCache {
   bool Save(const archive::Inbox& inbox, std::string* err);
 
  private:
-  // commits.bin and facts.bin; false when what the cache holds is of no
-  // use (none, another archive's, damaged facts), with `notice` set.
-  bool LoadModelFiles(const std::string& dir, std::string* notice);
   bool SaveFiles(const archive::Inbox& inbox, std::string* err);
+  void Late(std::string notice);
+  void JoinLoaders();
 
   std::string dir_;
   std::string archive_;  // the archive's absolute path
@@ -70,6 +81,12 @@ class BuildCache {
   model::Hash128 commits_hash_;  // of commits.bin as read, to write it only when it changed
   model::FactsStore facts_;
   search::TermCache terms_;
+  // The loaders and what they found; read once joined.
+  std::thread facts_loader_, terms_loader_;
+  bool facts_ok_ = false, have_terms_ = false, terms_ok_ = false;
+  std::string facts_why_, terms_why_;
+  bool noticed_ = false;
+  std::vector<std::string> late_notices_;
 };
 
 }  // namespace listdigest::site

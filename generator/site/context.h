@@ -17,11 +17,9 @@
 #include "site/build.h"
 #include "site/writer.h"
 
-namespace listdigest::search {
-class TermCache;
-}  // namespace listdigest::search
-
 namespace listdigest::site {
+
+class BuildCache;
 
 /// Writes files and renders theme pages; remembers the first error and every
 /// HTML page written (for the sitemap). Thread-safe.
@@ -80,7 +78,7 @@ struct BuildContext {
   const pages::SiteInfo& info;
   int jobs = 1;
   Output& out;
-  search::TermCache* term_cache = nullptr;  // the build cache's (site/cache.h), or none
+  BuildCache* cache = nullptr;  // site/cache.h; none without a cache
 };
 
 /// Runs fn(i) for i in [0, n) on `jobs` threads.

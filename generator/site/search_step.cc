@@ -6,6 +6,7 @@
 #include "mail/subject.h"
 #include "pages/views.h"
 #include "search/index.h"
+#include "site/cache.h"
 #include "site/context.h"
 
 namespace listdigest::site {
@@ -165,7 +166,7 @@ void WriteSearchIndex(BuildContext& ctx) {
   options.list = ctx.info.list;
   options.message_url = ctx.info.message_url;
   options.jobs = ctx.jobs;
-  options.term_cache = ctx.term_cache;
+  options.term_cache = ctx.cache ? ctx.cache->terms() : nullptr;  // waits for terms.bin
   // Bodies are read back from the archive's text store as they are indexed:
   // a series' cover letter, a message's description.
   options.body_of = [&a](const search::Document& d) -> std::string {
