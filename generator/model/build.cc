@@ -93,16 +93,24 @@ class PeopleBuilder {
  public:
   explicit PeopleBuilder(const archive::Mailmap& mailmap) : mailmap_(mailmap) {}
 
-  // Registers a person; returns its key (lower-cased address after the mailmap).
-  std::string Add(const mail::Address& address) {
+  // Registers a person as written in a message.
+  void Add(const mail::Address& address) {
+    // Most addresses come again and again as written: counted at once.
+    std::string written = AsWritten(address);
+    if (auto it = added_.find(written); it != added_.end()) {
+      ++*it->second;
+      return;
+    }
     std::string name = address.name, email = address.email;
     mailmap_.Resolve(&name, &email);
     std::string key = Lower(email);
     if (key.empty()) key = "unknown@invalid";
     Entry& e = entries_[key];
-    e.names[name]++;
-    e.emails.insert(Lower(address.email).empty() ? key : Lower(address.email));
-    return key;
+    int& count = e.names[name];
+    ++count;
+    std::string lower = Lower(address.email);
+    e.emails.insert(lower.empty() ? key : std::move(lower));
+    added_.emplace(std::move(written), &count);
   }
 
   // Counts a name seen in a trailer for an address already known.
@@ -113,15 +121,33 @@ class PeopleBuilder {
     if (it != entries_.end() && !name.empty()) it->second.names[name]++;
   }
 
+  // The person's key: the lower-cased address after the mailmap.
   std::string KeyOf(const mail::Address& address) const {
     std::string name = address.name, email = address.email;
     mailmap_.Resolve(&name, &email);
     return Lower(email);
   }
 
+  // A name and an address as written, as one key.
+  static std::string AsWritten(const mail::Address& address) {
+    std::string key;
+    key.reserve(address.name.size() + 1 + address.email.size());
+    key += address.name;
+    key += '\0';
+    key += address.email;
+    return key;
+  }
+
   std::vector<Person> Finish(std::unordered_map<std::string, int>* index) const {
+    // People come out sorted by key.
+    std::vector<const std::pair<const std::string, Entry>*> sorted;
+    sorted.reserve(entries_.size());
+    for (const auto& entry : entries_) sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto* x, const auto* y) { return x->first < y->first; });
     std::vector<Person> people;
-    for (const auto& [key, e] : entries_) {
+    for (const auto* entry : sorted) {
+      const auto& [key, e] = *entry;
       Person p;
       p.email = key;
       p.name = DisplayName(key, e.names);
@@ -147,7 +173,9 @@ class PeopleBuilder {
     std::set<std::string> emails;
   };
   const archive::Mailmap& mailmap_;
-  std::map<std::string, Entry> entries_;  // ordered: people come out sorted
+  std::unordered_map<std::string, Entry> entries_;  // by key
+  // By AsWritten: the count of that name in its person's entry.
+  std::unordered_map<std::string, int*> added_;
 };
 
 // The message `m` answers: In-Reply-To when it is in the archive, else the
@@ -345,10 +373,17 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   }
   std::unordered_map<std::string, int> person_index;
   a.people = people.Finish(&person_index);
+  std::unordered_map<std::string, int> person_of_written;  // by PeopleBuilder::AsWritten
   auto person_of = [&](const mail::Address& address) {
+    std::string written = PeopleBuilder::AsWritten(address);
+    if (auto known = person_of_written.find(written); known != person_of_written.end()) {
+      return known->second;
+    }
     auto it = person_index.find(people.KeyOf(address));
     if (it == person_index.end()) it = person_index.find("unknown@invalid");
-    return it == person_index.end() ? -1 : it->second;
+    const int person = it == person_index.end() ? -1 : it->second;
+    person_of_written.emplace(std::move(written), person);
+    return person;
   };
 
   // The facts move into the model whole: one copy of every message at a time.
