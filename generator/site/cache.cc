@@ -364,16 +364,17 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
            "; set cache_dir to a writable folder";
     return false;
   }
-  // Temporary files of a build that was killed while saving (but not this
-  // build's spill files).
+  // Temporary files of a build that was killed while saving; not this
+  // build's (its spill files, or the output state being written meanwhile).
+  const std::string mine = ".tmp-" + std::to_string(::getpid());
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    std::vector<std::string> mine = terms_.spill_files();
-    mine.push_back(facts_.spill_file());
-    if (entry.path().filename().string().find(".tmp-") != std::string::npos &&
-        std::none_of(mine.begin(), mine.end(),
-                     [&entry](const std::string& m) { return fs::path(m) == entry.path(); })) {
-      fs::remove(entry.path(), ec);
-    }
+    const std::string name = entry.path().filename().string();
+    const size_t at = name.find(".tmp-");
+    if (at == std::string::npos) continue;
+    const size_t end = at + mine.size();
+    const bool own = name.compare(at, mine.size(), mine) == 0 &&
+                     (end == name.size() || name[end] == '-');
+    if (!own) fs::remove(entry.path(), ec);
   }
   // The file is made twice, never held: once to hash it, once to write it
   // when it differs from the one read.

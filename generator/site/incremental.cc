@@ -1,6 +1,7 @@
 #include "site/incremental.h"
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "site/cache.h"
 #include "site/context.h"
@@ -55,15 +56,27 @@ std::vector<std::string> BeginOutput(const Site& site, const BuildOptions& optio
 bool FinishOutput(const Site& site, const BuildOptions& options, Output* out,
                   const BuildSummary& summary, std::vector<std::string>* notices,
                   std::string* err) {
+  // The build cache is saved meanwhile on another thread: it holds what was
+  // read, whatever becomes of the output.
+  std::string cache_problem;
+  bool cache_saved = true;
+  std::thread saver;
+  if (options.cache) {
+    saver = std::thread(
+        [&] { cache_saved = options.cache->Save(site.inbox, &cache_problem); });
+  }
   OutputState state;
   state.fingerprint = options.fingerprint;
   state.summary = SummaryJson(summary, false);
-  if (!out->writer().Finish(&state, err)) return false;
-  if (!options.cache) return true;
+  const bool finished = out->writer().Finish(&state, err);
   std::string problem;
-  if (!WriteOutputState(OutputStatePath(site.config.cache_dir, options.out_dir), state,
-                        &problem) ||
-      !options.cache->Save(site.inbox, &problem)) {
+  const bool state_saved =
+      !finished || !options.cache ||
+      WriteOutputState(OutputStatePath(site.config.cache_dir, options.out_dir), state, &problem);
+  if (saver.joinable()) saver.join();
+  if (!finished) return false;
+  if (!cache_saved) problem = cache_problem;
+  if (!state_saved || !cache_saved) {
     notices->push_back("build cache not saved: " + problem + " (the site is complete)");
   }
   return true;
