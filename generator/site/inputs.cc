@@ -90,7 +90,8 @@ bool InputFingerprint(const config::Config& config, const std::string& theme_dir
 bool OutputUpToDate(const config::Config& config, const std::string& out_dir,
                     const std::string& fingerprint, std::string* summary, size_t* files) {
   OutputState state;
-  if (!ReadOutputState(OutputStatePath(config.cache_dir, out_dir), &state) ||
+  if (fingerprint.empty() ||
+      !ReadOutputState(OutputStatePath(config.cache_dir, out_dir), fingerprint, &state) ||
       state.fingerprint != fingerprint) {
     return false;
   }

@@ -200,6 +200,10 @@ std::string OutputStatePath(const std::string& cache_dir, const std::string& out
 }
 
 bool ReadOutputState(const std::string& path, OutputState* state) {
+  return ReadOutputState(path, {}, state);
+}
+
+bool ReadOutputState(const std::string& path, std::string_view fingerprint, OutputState* state) {
   *state = OutputState{};
   std::string bytes;
   std::vector<std::string_view> lines;
@@ -208,7 +212,8 @@ bool ReadOutputState(const std::string& path, OutputState* state) {
   }
   OutputState s;
   std::string_view l0 = lines[0], l1 = lines[1], l2 = lines[2];
-  if (Field(&l0) != "fingerprint" || Field(&l1) != "manifest" ||
+  if (Field(&l0) != "fingerprint" || (!fingerprint.empty() && l0 != fingerprint) ||
+      Field(&l1) != "manifest" ||
       !model::Hash128::FromHex(l1, &s.manifest) || Field(&l2) != "summary") {
     return false;
   }

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/content_hash.h"
@@ -94,6 +95,9 @@ struct OutputState {
 /// The state file of `out_dir` in `cache_dir` (one per output folder).
 std::string OutputStatePath(const std::string& cache_dir, const std::string& out_dir);
 bool ReadOutputState(const std::string& path, OutputState* state);
+/// The same, but false at once when the state's fingerprint is not
+/// `fingerprint`, before the files' lines are parsed.
+bool ReadOutputState(const std::string& path, std::string_view fingerprint, OutputState* state);
 bool WriteOutputState(const std::string& path, const OutputState& state, std::string* err);
 
 /// Reads a whole file (one read of its size, no stream copies); false when
