@@ -146,6 +146,13 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
     step_start = now;
   };
   const int jobs = ThreadCount(options.jobs);
+  // The output folder's last manifest and state are read meanwhile: they do
+  // not depend on the mail.
+  Output out(site, options.out_dir);
+  OutputState last_state;
+  std::vector<std::string> output_notices;
+  std::thread output_reader(
+      [&] { output_notices = BeginOutput(site, options, &out, &last_state); });
   ProgressReporter progress(options.progress_bar);
   model::BuildTimes times;
   const model::Archive archive = model::BuildArchive(
@@ -167,9 +174,8 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   finish_step("digests");
 
   const pages::SiteInfo info = InfoOf(site.config);
-  Output out(site, options.out_dir);
-  OutputState last_state;
-  summary->notices = BeginOutput(site, options, &out, &last_state);
+  output_reader.join();
+  summary->notices = std::move(output_notices);
   BuildContext ctx{site, archive, digests, info, jobs, out};
   ctx.cache = options.cache;
   using StepFn = void (*)(BuildContext&);
