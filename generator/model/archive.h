@@ -237,9 +237,12 @@ struct BuildTimes {
 /// Reads every message of `inbox` (on `jobs` threads), parses it and builds
 /// the model. Bad mail becomes diagnostics; this never fails. With a cache,
 /// known blobs are not read again and new facts are added to it.
+/// `read_all`, when set, is called once every message is read and parsed
+/// (the cache has all it will get), before the model is built.
 Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
                      const Progress& progress, FactsCache* cache = nullptr,
-                     BuildTimes* times = nullptr);
+                     BuildTimes* times = nullptr,
+                     const std::function<void()>& read_all = {});
 
 /// Extracts the facts of one parsed message (exposed for tests).
 MessageFacts ExtractFacts(const mail::Message& message);

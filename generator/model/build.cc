@@ -281,7 +281,8 @@ MessageFacts ExtractFacts(const mail::Message& message) {
 }
 
 Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailmap, int jobs,
-                     const Progress& progress, FactsCache* cache, BuildTimes* times) {
+                     const Progress& progress, FactsCache* cache, BuildTimes* times,
+                     const std::function<void()>& read_all) {
   std::vector<size_t> positions;
   const auto& commits = inbox.commits();
   for (size_t i = 0; i < commits.size(); ++i) {
@@ -357,6 +358,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   if (progress) progress(positions.size(), positions.size());
   const size_t cached = static_cast<size_t>(std::count(from_cache.begin(), from_cache.end(), 1));
   const auto parsed_at = std::chrono::steady_clock::now();
+  if (read_all) read_all();
 
   Archive a;
   a.texts = std::move(texts);

@@ -157,8 +157,10 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   model::BuildTimes times;
   const model::Archive archive = model::BuildArchive(
       site.inbox, site.mailmap, jobs, options.quiet ? model::Progress() : model::Progress(progress),
-      options.cache ? options.cache->facts() : nullptr,
-      &times);
+      options.cache ? options.cache->facts() : nullptr, &times, [&options, &site] {
+        // The facts are complete: they go to disk while the model is built.
+        if (options.cache) options.cache->StartSavingFacts(site.inbox);
+      });
   summary->parsed = times.parsed;
   summary->cached = times.cached;
   summary->steps.push_back({"read and parse mail", times.read_parse_seconds, 0,

@@ -231,7 +231,10 @@ const std::string& GeneratorIdentity() {
   return identity;
 }
 
-BuildCache::~BuildCache() { JoinLoaders(); }
+BuildCache::~BuildCache() {
+  JoinLoaders();
+  if (facts_saver_.joinable()) facts_saver_.join();
+}
 
 void BuildCache::Load(const std::string& dir, const std::string& archive_path, bool read,
                       std::string* notice) {
@@ -346,17 +349,33 @@ std::vector<std::string> BuildCache::RewrittenEpochs(const archive::Inbox& inbox
   return out;
 }
 
-bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
+void BuildCache::StartSavingFacts(const archive::Inbox& inbox) {
+  if (facts_saver_.joinable() || facts_saved_) return;
   facts();
+  facts_saver_ = std::thread([this, &inbox] {
+    facts_save_ok_ = PrepareFolder(&facts_save_err_) && SaveModelFiles(inbox, &facts_save_err_);
+    facts_saved_ = true;
+  });
+}
+
+bool BuildCache::Save(const archive::Inbox& inbox, std::string* err) {
+  if (!facts_saver_.joinable() && !facts_saved_) {
+    facts();
+    facts_save_ok_ = PrepareFolder(&facts_save_err_) && SaveModelFiles(inbox, &facts_save_err_);
+    facts_saved_ = true;
+  }
+  if (facts_saver_.joinable()) facts_saver_.join();
   terms();
-  const bool saved = SaveFiles(inbox, err);
+  bool saved = facts_save_ok_;
+  if (!saved) *err = facts_save_err_;
+  if (saved) saved = SaveTerms(err);
   // Saved or not, the stores' memory and spill files go.
   facts_.Clear();
   terms_.Clear();
   return saved;
 }
 
-bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
+bool BuildCache::PrepareFolder(std::string* err) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) {
@@ -376,6 +395,11 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
                      (end == name.size() || name[end] == '-');
     if (!own) fs::remove(entry.path(), ec);
   }
+  return true;
+}
+
+bool BuildCache::SaveModelFiles(const archive::Inbox& inbox, std::string* err) {
+  std::error_code ec;
   // The file is made twice, never held: once to hash it, once to write it
   // when it differs from the one read.
   model::Hasher hasher;
@@ -407,6 +431,12 @@ bool BuildCache::SaveFiles(const archive::Inbox& inbox, std::string* err) {
       return false;
     }
   }
+  return true;
+}
+
+bool BuildCache::SaveTerms(std::string* err) {
+  std::error_code ec;
+  const std::string& identity = GeneratorIdentity();
   if (terms_.Changed() || !fs::exists(fs::path(dir_) / "terms.bin", ec)) {
     if (!WriteAtomicallyStreamed((fs::path(dir_) / "terms.bin").string(),
                                  [&](const model::ByteSink& sink, std::string* why) {

@@ -69,9 +69,15 @@ class BuildCache {
   /// once, at the end of a build: afterwards the stores are empty, their
   /// spill files (records this build added) removed.
   bool Save(const archive::Inbox& inbox, std::string* err);
+  /// Starts saving commits.bin and facts.bin on a thread, for Save to wait
+  /// for: call once every message is read (the facts store is complete)
+  /// and `inbox` stays as it is until Save.
+  void StartSavingFacts(const archive::Inbox& inbox);
 
  private:
-  bool SaveFiles(const archive::Inbox& inbox, std::string* err);
+  bool PrepareFolder(std::string* err);
+  bool SaveModelFiles(const archive::Inbox& inbox, std::string* err);
+  bool SaveTerms(std::string* err);
   void Late(std::string notice);
   void JoinLoaders();
 
@@ -87,6 +93,10 @@ class BuildCache {
   std::string facts_why_, terms_why_;
   bool noticed_ = false;
   std::vector<std::string> late_notices_;
+  // StartSavingFacts' thread and what it did.
+  std::thread facts_saver_;
+  bool facts_saved_ = false, facts_save_ok_ = false;
+  std::string facts_save_err_;
 };
 
 }  // namespace listdigest::site
