@@ -73,6 +73,12 @@ struct MessageTexts {
   std::string notes;          // patches: the author's notes below "---", above the diffstat
 };
 
+/// MessageTexts as views into bytes that outlive them (a build cache's
+/// loaded file), instead of copies.
+struct TextViews {
+  std::string_view excerpt, description, notes;
+};
+
 /// The key of a Message-ID in Archive::message_by_id: 64 bits of its hash.
 uint64_t MessageKey(std::string_view message_id);
 
@@ -219,6 +225,14 @@ class FactsCache {
   virtual bool FindLoaded(const std::string& blob, MessageFacts* facts) const {
     return Find(blob, facts);
   }
+  /// FindLoaded, but the texts are left out of `facts` and set in `texts`
+  /// when they are in loaded_bytes() (by default they are in `facts`).
+  virtual bool FindLoaded(const std::string& blob, MessageFacts* facts, TextViews* texts) const {
+    (void)texts;
+    return FindLoaded(blob, facts);
+  }
+  /// What FindLoaded's `texts` point into; kept alive by whoever holds it.
+  virtual std::shared_ptr<const std::string> loaded_bytes() const { return nullptr; }
   virtual void Add(const std::string& blob, const MessageFacts& facts) = 0;
 };
 

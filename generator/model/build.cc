@@ -301,6 +301,11 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   // parsed; then their long texts go to the TextStore, so that they never
   // pile up in memory.
   auto texts = std::make_shared<TextStore>();
+  // The texts of cached facts stay where the cache loaded them.
+  // (Their views wait here until their chunk is flushed; none without a
+  // loaded cache, as in a clean build.)
+  if (cache) texts->SetExternal(cache->loaded_bytes());
+  std::vector<TextViews> cached_texts(cache && cache->loaded_bytes() ? positions.size() : 0);
   const size_t chunk_count = (positions.size() + kChunk - 1) / kChunk;
   std::vector<char> chunk_done(chunk_count, 0);
   std::mutex flush_mutex;
@@ -313,10 +318,16 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       for (size_t i = flushed * kChunk; i < end; ++i) {
         MessageFacts& f = parsed[i];
         if (cache && !from_cache[i]) cache->Add(commits[positions[i]].blob, f);
+        // A text is in the facts as parsed, or a view into the cache's
+        // loaded bytes (FindLoaded), which stays where it is.
+        const TextViews views = cached_texts.empty() ? TextViews{} : cached_texts[i];
         const MessageTexts& t = f.texts.get();
-        f.excerpt_ref = texts->Add(t.excerpt);
-        f.description_ref = texts->Add(t.description);
-        f.notes_ref = texts->Add(t.notes);
+        auto ref = [&texts](std::string_view view, const std::string& text) {
+          return view.empty() ? texts->Add(text) : texts->Refer(view);
+        };
+        f.excerpt_ref = ref(views.excerpt, t.excerpt);
+        f.description_ref = ref(views.description, t.description);
+        f.notes_ref = ref(views.notes, t.notes);
         f.texts.reset();
       }
     }
@@ -330,7 +341,9 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     for (size_t i = begin; i < end; ++i) {
       const archive::Commit& commit = commits[positions[i]];
       MessageFacts& f = parsed[i];
-      if (cache && cache->FindLoaded(commit.blob, &f)) {
+      TextViews unused;
+      if (cache && cache->FindLoaded(commit.blob, &f,
+                                     cached_texts.empty() ? &unused : &cached_texts[i])) {
         from_cache[i] = 1;
       } else {
         f = ParseOne(inbox, positions[i], &phases);

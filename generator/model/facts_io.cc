@@ -136,7 +136,8 @@ class Encoder {
 // Reads what Encoder wrote; on any inconsistency stops and stays failed.
 class Decoder {
  public:
-  explicit Decoder(std::string_view in) : in_(in) {}
+  // With `views`, MessageTexts are read as views into `in`, not copied.
+  explicit Decoder(std::string_view in, TextViews* views = nullptr) : in_(in), views_(views) {}
 
   template <class T>
   void Store(const char*, T& value) {
@@ -219,8 +220,33 @@ class Decoder {
   void Get(T* value) { Fields(*this, *value); }
   template <HasFields T>
   void Get(Boxed<T>* box) { Fields(*this, box->mut()); }
+  void Get(Boxed<MessageTexts>* box) {
+    if (!views_) {
+      Fields(*this, box->mut());
+      return;
+    }
+    // The fields in their listed order, each to its view.
+    struct Viewer {
+      Decoder& d;
+      TextViews& views;
+      const MessageTexts& names;  // an empty one: only its fields' addresses are read
+      void Store(const char*, const std::string& field) {
+        std::string_view* out = &field == &names.excerpt       ? &views.excerpt
+                                : &field == &names.description ? &views.description
+                                                               : &views.notes;
+        size_t n = 0;
+        if (!d.ok_ || !d.Size(&n)) return;
+        *out = d.in_.substr(d.pos_, n);
+        d.pos_ += n;
+      }
+    };
+    const MessageTexts names;
+    Viewer viewer{*this, *views_, names};
+    Fields(viewer, names);
+  }
 
   std::string_view in_;
+  TextViews* views_ = nullptr;
   size_t pos_ = 0;
   bool ok_ = true;
 };
@@ -300,6 +326,14 @@ void EncodeFacts(const MessageFacts& facts, std::string* out) {
 bool DecodeFacts(std::string_view bytes, MessageFacts* facts) {
   *facts = MessageFacts{};
   Decoder d(bytes);
+  Fields(d, *facts);
+  return d.ok() && d.at_end();
+}
+
+bool DecodeFacts(std::string_view bytes, MessageFacts* facts, TextViews* texts) {
+  *facts = MessageFacts{};
+  *texts = TextViews{};
+  Decoder d(bytes, texts);
   Fields(d, *facts);
   return d.ok() && d.at_end();
 }

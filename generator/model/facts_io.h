@@ -28,6 +28,9 @@ void EncodeFacts(const MessageFacts& facts, std::string* out);
 /// Decodes what EncodeFacts wrote. Returns false, leaving `facts` in an
 /// unspecified state, on truncated or malformed bytes (a corrupt cache).
 bool DecodeFacts(std::string_view bytes, MessageFacts* facts);
+/// The same, but the texts are views into `bytes` in `texts`, and
+/// facts->texts stays empty.
+bool DecodeFacts(std::string_view bytes, MessageFacts* facts, TextViews* texts);
 
 /// How many fields facts_io.cc lists (stored or deliberately skipped) for
 /// each struct it encodes; tests compare them with the structs' real field

@@ -132,7 +132,7 @@ bool FactsStore::Parse(std::string bytes, const std::string& identity, std::stri
     return false;
   }
   used_ = std::make_unique<std::atomic<bool>[]>(old_count_);
-  data_ = std::move(bytes);
+  data_ = std::make_shared<const std::string>(std::move(bytes));
   return true;
 }
 
@@ -144,7 +144,13 @@ bool FactsStore::FindLoaded(const std::string& blob, MessageFacts* facts) const 
   return Look(blob, facts, false);
 }
 
-bool FactsStore::Look(const std::string& blob, MessageFacts* facts, bool added_too) const {
+bool FactsStore::FindLoaded(const std::string& blob, MessageFacts* facts,
+                            TextViews* texts) const {
+  return Look(blob, facts, false, texts);
+}
+
+bool FactsStore::Look(const std::string& blob, MessageFacts* facts, bool added_too,
+                      TextViews* texts) const {
   Key key;
   if (!ParseKey(blob, &key)) return false;
   std::shared_lock<std::shared_mutex> lock(mutex_);
@@ -156,7 +162,8 @@ bool FactsStore::Look(const std::string& blob, MessageFacts* facts, bool added_t
     thread_local std::string payload;
     return added_.Read(s.payload, s.size, &payload) && DecodeFacts(payload, facts);
   }
-  if (!DecodeFacts(std::string_view(data_).substr(s.payload, s.size), facts)) return false;
+  const std::string_view record = data().substr(s.payload, s.size);
+  if (!(texts ? DecodeFacts(record, facts, texts) : DecodeFacts(record, facts))) return false;
   used_[s.index].store(true, std::memory_order_relaxed);
   return true;
 }
@@ -212,12 +219,12 @@ bool FactsStore::Write(const std::string& identity, const ByteSink& sink, std::s
   for (const Span* s : old) {
     if (!s || !used_[s->index].load(std::memory_order_relaxed)) continue;
     if (s->record != run_end) {
-      out.Put(std::string_view(data_).substr(run, run_end - run));
+      out.Put(data().substr(run, run_end - run));
       run = s->record;
     }
     run_end = s->payload + s->size;
   }
-  out.Put(std::string_view(data_).substr(run, run_end - run));
+  out.Put(data().substr(run, run_end - run));
   if (!out.ok()) return false;
   const auto put = [&out](std::string_view bytes, std::string*) {
     out.Put(bytes);
@@ -229,7 +236,7 @@ bool FactsStore::Write(const std::string& identity, const ByteSink& sink, std::s
 void FactsStore::Clear() {
   index_ = {};
   used_.reset();
-  data_ = std::string();
+  data_.reset();
   added_.Clear();
   old_count_ = new_count_ = 0;
 }

@@ -54,6 +54,10 @@ class FactsStore : public FactsCache {
   bool Find(const std::string& blob, MessageFacts* facts) const override;
   /// Find among the records Parse took only (not those added since).
   bool FindLoaded(const std::string& blob, MessageFacts* facts) const override;
+  /// The same with the texts as views into loaded_bytes().
+  bool FindLoaded(const std::string& blob, MessageFacts* facts, TextViews* texts) const override;
+  /// The file as parsed; it stays alive with whoever holds it after Clear.
+  std::shared_ptr<const std::string> loaded_bytes() const override { return data_; }
   /// Not thread-safe. A blob already stored is left as it is. When the
   /// spill file cannot be written the record is dropped, and Write says why.
   void Add(const std::string& blob, const MessageFacts& facts) override;
@@ -92,9 +96,11 @@ class FactsStore : public FactsCache {
     size_t index = 0;   // for `used_`
   };
   static bool ParseKey(const std::string& hex, Key* key);
-  bool Look(const std::string& blob, MessageFacts* facts, bool added_too) const;
+  bool Look(const std::string& blob, MessageFacts* facts, bool added_too,
+            TextViews* texts = nullptr) const;
+  std::string_view data() const { return data_ ? std::string_view(*data_) : std::string_view(); }
 
-  std::string data_;  // the file as parsed
+  std::shared_ptr<const std::string> data_;  // the file as parsed
   SpillFile added_;   // records added since, in the file's record form
   std::unordered_map<Key, Span, KeyHash> index_;
   std::unique_ptr<std::atomic<bool>[]> used_;  // per loaded record: found by this build

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -48,8 +49,28 @@ TextRef TextStore::Add(std::string_view text) {
   return TextRef{offset, static_cast<uint32_t>(text.size()), false};
 }
 
+TextRef TextStore::Refer(std::string_view text) {
+  if (text.empty()) return TextRef{};
+  if (external_) {
+    const std::less_equal<const char*> le;
+    const char* begin = external_->data();
+    const char* end = begin + external_->size();
+    if (le(begin, text.data()) && le(text.data() + text.size(), end) &&
+        text.size() <= std::numeric_limits<uint32_t>::max()) {
+      return TextRef{static_cast<uint64_t>(text.data() - begin),
+                     static_cast<uint32_t>(text.size()), false, true};
+    }
+  }
+  return Add(text);
+}
+
 std::string TextStore::Get(TextRef ref) const {
   if (ref.size == 0) return "";
+  if (ref.external) {
+    return external_ && ref.offset + ref.size <= external_->size()
+               ? external_->substr(ref.offset, ref.size)
+               : "";
+  }
   if (ref.in_memory) {
     std::lock_guard<std::mutex> lock(memory_mutex_);
     return ref.offset < memory_.size() ? memory_[ref.offset] : "";

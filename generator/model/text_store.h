@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@ struct TextRef {
   uint64_t offset = 0;
   uint32_t size = 0;
   bool in_memory = false;  // kept in memory: the file could not be written
+  bool external = false;   // in the bytes given to SetExternal, at `offset`
 };
 
 class TextStore {
@@ -37,6 +39,13 @@ class TextStore {
   /// Thread-safe. "" for an empty ref.
   std::string Get(TextRef ref) const;
 
+  /// Bytes that hold texts already (a build cache's loaded facts), kept
+  /// alive with the store. Call before Refer.
+  void SetExternal(std::shared_ptr<const std::string> bytes) { external_ = std::move(bytes); }
+  /// Thread-safe. A text that is a part of the external bytes is referred
+  /// to where it is, not copied; any other is added.
+  TextRef Refer(std::string_view text);
+
   /// Bytes in the file (for the build's summary and tests).
   uint64_t file_bytes() const { return end_.load(); }
 
@@ -47,6 +56,7 @@ class TextStore {
   std::atomic<uint64_t> end_{0};
   mutable std::mutex memory_mutex_;
   std::deque<std::string> memory_;  // when the file cannot be written
+  std::shared_ptr<const std::string> external_;
 };
 
 }  // namespace listdigest::model
