@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -76,6 +77,163 @@ bool IsHex(const std::string& s) {
   });
 }
 
+// A commit as the walk found it; its tree is read afterwards (ReadTrees).
+struct Walked {
+  git_oid id;
+  git_oid tree;
+  int64_t time = 0;
+  unsigned parents = 0;
+};
+
+bool OpenRepository(const std::string& dir, git_repository** repo) {
+  return git_repository_open_bare(repo, dir.c_str()) == 0 ||
+         git_repository_open_ext(repo, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) == 0;
+}
+
+bool LookUpCommit(git_repository* repo, const std::string& dir, const git_oid* oid,
+                  CommitPtr* commit, std::string* err) {
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo, oid) != 0) {
+    *err = dir + ": commit " + Hex(oid) + " cannot be read: " + LastError() +
+           "; run git fsck in that repository";
+    return false;
+  }
+  commit->reset(raw);
+  return true;
+}
+
+Walked WalkedOf(const git_oid* oid, const git_commit* commit) {
+  Walked w;
+  git_oid_cpy(&w.id, oid);
+  git_oid_cpy(&w.tree, git_commit_tree_id(commit));
+  w.time = static_cast<int64_t>(git_commit_time(commit));
+  w.parents = git_commit_parentcount(commit);
+  return w;
+}
+
+enum class LineWalk { kDone, kNotOneLine, kError };
+
+// The commits from the root (or from after `last`, when HEAD's line passes
+// through it: then *reached_last) up to HEAD, following first parents, each
+// read once. kNotOneLine when HEAD is missing or a commit has two parents:
+// then only a revwalk orders the history.
+LineWalk WalkLine(git_repository* repo, const std::string& dir, const git_oid* last,
+                  std::vector<Walked>* walked, bool* reached_last, std::string* err) {
+  git_oid at;
+  if (git_reference_name_to_id(&at, repo, "HEAD") != 0) return LineWalk::kNotOneLine;
+  for (;;) {
+    if (last && git_oid_equal(&at, last)) {
+      *reached_last = true;
+      break;
+    }
+    CommitPtr commit;
+    if (!LookUpCommit(repo, dir, &at, &commit, err)) return LineWalk::kError;
+    walked->push_back(WalkedOf(&at, commit.get()));
+    if (walked->back().parents > 1) return LineWalk::kNotOneLine;
+    if (walked->back().parents == 0) break;
+    git_oid_cpy(&at, git_commit_parent_id(commit.get(), 0));
+  }
+  std::reverse(walked->begin(), walked->end());
+  return LineWalk::kDone;
+}
+
+// Every commit of the epoch in topological order, oldest first; sets
+// *linear to false when it has merges or no HEAD.
+bool WalkAll(git_repository* repo, const std::string& dir, std::vector<Walked>* walked,
+             bool* linear, std::string* err) {
+  git_revwalk* raw_walk = nullptr;
+  if (git_revwalk_new(&raw_walk, repo) != 0) {
+    *err = dir + ": " + LastError();
+    return false;
+  }
+  WalkPtr walk(raw_walk);
+  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+  if (git_revwalk_push_head(walk.get()) != 0) {
+    // A mirror whose HEAD names a missing branch: walk every branch instead.
+    *linear = false;
+    if (git_revwalk_push_glob(walk.get(), "refs/heads/*") != 0) {
+      *err = dir + ": has no commits (HEAD and refs/heads/ are empty); is it a cloned inbox?";
+      return false;
+    }
+  }
+  git_oid oid;
+  while (git_revwalk_next(&oid, walk.get()) == 0) {
+    CommitPtr commit;
+    if (!LookUpCommit(repo, dir, &oid, &commit, err)) return false;
+    walked->push_back(WalkedOf(&oid, commit.get()));
+    if (walked->back().parents > 1) *linear = false;
+  }
+  return true;
+}
+
+// What commit `w` holds, appended to `out`: its `m` or `d` blob (v2), or the
+// message files it adds or removes (v1).
+bool ReadTree(git_repository* repo, const std::string& dir, int epoch, const Walked& w,
+              std::vector<Commit>* out, std::string* err) {
+  git_tree* raw_tree = nullptr;
+  if (git_tree_lookup(&raw_tree, repo, &w.tree) != 0) {
+    *err = dir + ": tree of commit " + Hex(&w.id) + " cannot be read: " + LastError();
+    return false;
+  }
+  TreePtr tree(raw_tree);
+  Commit c;
+  c.epoch = epoch;
+  c.id = Hex(&w.id);
+  c.time = w.time;
+  if (const git_tree_entry* m = git_tree_entry_byname(tree.get(), "m")) {
+    c.kind = CommitKind::kMessage;
+    c.blob = Hex(git_tree_entry_id(m));
+  } else if (const git_tree_entry* d = git_tree_entry_byname(tree.get(), "d")) {
+    c.kind = CommitKind::kDeletion;
+    c.blob = Hex(git_tree_entry_id(d));
+  } else {
+    // A v1 inbox: the commit adds (or removes) files named after the
+    // Message-ID's SHA-1, so the message is what the diff to the parent adds.
+    TreePtr parent_tree;
+    if (w.parents > 0) {
+      CommitPtr commit;
+      if (!LookUpCommit(repo, dir, &w.id, &commit, err)) return false;
+      git_commit* raw_parent = nullptr;
+      if (git_commit_parent(&raw_parent, commit.get(), 0) == 0) {
+        CommitPtr parent(raw_parent);
+        git_tree* raw_ptree = nullptr;
+        if (git_commit_tree(&raw_ptree, parent.get()) == 0) parent_tree.reset(raw_ptree);
+      }
+    }
+    git_diff* raw_diff = nullptr;
+    if (git_diff_tree_to_tree(&raw_diff, repo, parent_tree.get(), tree.get(), nullptr) != 0) {
+      *err = dir + ": cannot diff commit " + c.id + ": " + LastError();
+      return false;
+    }
+    DiffPtr diff(raw_diff);
+    const size_t n = git_diff_num_deltas(diff.get());
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      const git_diff_delta* delta = git_diff_get_delta(diff.get(), i);
+      // Files of other shapes (a README, source code) are no messages:
+      // a code repository must not become an archive of its files.
+      if (!IsV1MessagePath(delta->new_file.path) && !IsV1MessagePath(delta->old_file.path)) {
+        continue;
+      }
+      Commit one = c;
+      if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_MODIFIED) {
+        one.kind = CommitKind::kMessage;
+        one.blob = Hex(&delta->new_file.id);
+      } else if (delta->status == GIT_DELTA_DELETED) {
+        one.kind = CommitKind::kDeletion;
+        one.blob = Hex(&delta->old_file.id);
+      } else {
+        continue;
+      }
+      out->push_back(std::move(one));
+      any = true;
+    }
+    if (any) return true;
+  }
+  out->push_back(std::move(c));
+  return true;
+}
+
 }  // namespace
 
 struct Epoch {
@@ -109,8 +267,7 @@ class InboxImpl {
 bool InboxImpl::OpenEpoch(const std::string& dir, int number,
                           const std::vector<EpochListing>& known, std::string* err) {
   git_repository* repo = nullptr;
-  if (git_repository_open_bare(&repo, dir.c_str()) != 0 &&
-      git_repository_open_ext(&repo, dir.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
+  if (!OpenRepository(dir, &repo)) {
     *err = dir + ": not a git repository (" + LastError() +
            "); point archive.path at a public-inbox folder (with git/0.git) or a git clone --mirror";
     return false;
@@ -145,22 +302,26 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
   epoch.first_commit = commits.size();
   epoch.linear = true;
   git_repository* repo = epoch.repo.get();
-  git_revwalk* raw_walk = nullptr;
-  if (git_revwalk_new(&raw_walk, repo) != 0) {
-    *err = epoch.path + ": " + LastError();
-    return false;
+  // The commits an earlier build listed stand when HEAD's line of commits
+  // still passes through the last of them: then a full walk would list them
+  // first, in the same order, and only what follows is new.
+  git_oid last{};
+  const bool have_last = known && known->linear && !known->commits.empty() &&
+                         git_oid_fromstr(&last, known->commits.back().id.c_str()) == 0;
+  std::vector<Walked> walked;
+  bool reuse = false;
+  switch (WalkLine(repo, epoch.path, have_last ? &last : nullptr, &walked, &reuse, err)) {
+    case LineWalk::kError:
+      return false;
+    case LineWalk::kNotOneLine:
+      walked.clear();
+      reuse = false;
+      epoch.linear = false;
+      if (!WalkAll(repo, epoch.path, &walked, &epoch.linear, err)) return false;
+      break;
+    case LineWalk::kDone:
+      break;
   }
-  WalkPtr walk(raw_walk);
-  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-  // The commits an earlier build listed stand when HEAD still descends from
-  // the last of them and the history is one line: then a full walk would
-  // list them first, in the same order, and only what follows is new.
-  git_oid last{}, head{};
-  bool reuse = known && known->linear && !known->commits.empty() &&
-               git_oid_fromstr(&last, known->commits.back().id.c_str()) == 0 &&
-               git_reference_name_to_id(&head, repo, "HEAD") == 0 &&
-               (git_oid_equal(&head, &last) || git_graph_descendant_of(repo, &head, &last) == 1) &&
-               git_revwalk_hide(walk.get(), &last) == 0;
   if (reuse) {
     for (const Commit& k : known->commits) {
       Commit c = k;
@@ -169,91 +330,41 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
       commits.push_back(std::move(c));
     }
   }
-  if (git_revwalk_push_head(walk.get()) != 0) {
-    // A mirror whose HEAD names a missing branch: walk every branch instead.
-    epoch.linear = false;
-    if (git_revwalk_push_glob(walk.get(), "refs/heads/*") != 0) {
-      *err = epoch.path + ": has no commits (HEAD and refs/heads/ are empty); is it a cloned inbox?";
+  // The trees, on threads over contiguous stretches of the walk, each with a
+  // repository of its own (libgit2's repositories are not thread-safe).
+  const size_t n = walked.size();
+  constexpr size_t kPerThread = 256;  // a thread and a repository cost well under 1 ms
+  const size_t threads = std::max<size_t>(
+      1, std::min<size_t>({n / kPerThread, std::thread::hardware_concurrency(), 8}));
+  std::vector<std::vector<Commit>> found(threads);
+  std::vector<std::string> errors(threads);
+  auto read_stretch = [&](size_t t) {
+    git_repository* own = repo;
+    RepoPtr opened;
+    if (t > 0) {
+      git_repository* raw = nullptr;
+      if (!OpenRepository(epoch.path, &raw)) {
+        errors[t] = epoch.path + ": cannot open it again: " + LastError();
+        return;
+      }
+      opened.reset(raw);
+      own = raw;
+    }
+    for (size_t i = n * t / threads; i < n * (t + 1) / threads; ++i) {
+      if (!ReadTree(own, epoch.path, number, walked[i], &found[t], &errors[t])) return;
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(read_stretch, t);
+  read_stretch(0);
+  for (auto& w : workers) w.join();
+  for (size_t t = 0; t < threads; ++t) {
+    if (!errors[t].empty()) {
+      *err = errors[t];
       return false;
     }
-  }
-  git_oid oid;
-  git_oid previous = last;
-  while (git_revwalk_next(&oid, walk.get()) == 0) {
-    git_commit* raw_commit = nullptr;
-    if (git_commit_lookup(&raw_commit, repo, &oid) != 0) {
-      *err = epoch.path + ": commit " + Hex(&oid) + " cannot be read: " + LastError() +
-             "; run git fsck in that repository";
-      return false;
-    }
-    CommitPtr commit(raw_commit);
-    const unsigned parents = git_commit_parentcount(commit.get());
-    if (parents > 1) epoch.linear = false;
-    if (reuse && (parents != 1 || !git_oid_equal(git_commit_parent_id(commit.get(), 0), &previous))) {
-      // Not one line after all (a merge): list the whole epoch again.
-      commits.resize(epoch.first_commit);
-      return ListCommits(number, nullptr, err);
-    }
-    git_oid_cpy(&previous, &oid);
-    git_tree* raw_tree = nullptr;
-    if (git_commit_tree(&raw_tree, commit.get()) != 0) {
-      *err = epoch.path + ": tree of commit " + Hex(&oid) + " cannot be read: " + LastError();
-      return false;
-    }
-    TreePtr tree(raw_tree);
-    Commit c;
-    c.epoch = number;
-    c.id = Hex(&oid);
-    c.time = static_cast<int64_t>(git_commit_time(commit.get()));
-    if (const git_tree_entry* m = git_tree_entry_byname(tree.get(), "m")) {
-      c.kind = CommitKind::kMessage;
-      c.blob = Hex(git_tree_entry_id(m));
-    } else if (const git_tree_entry* d = git_tree_entry_byname(tree.get(), "d")) {
-      c.kind = CommitKind::kDeletion;
-      c.blob = Hex(git_tree_entry_id(d));
-    } else {
-      // A v1 inbox: the commit adds (or removes) files named after the
-      // Message-ID's SHA-1, so the message is what the diff to the parent adds.
-      TreePtr parent_tree;
-      if (git_commit_parentcount(commit.get()) > 0) {
-        git_commit* raw_parent = nullptr;
-        if (git_commit_parent(&raw_parent, commit.get(), 0) == 0) {
-          CommitPtr parent(raw_parent);
-          git_tree* raw_ptree = nullptr;
-          if (git_commit_tree(&raw_ptree, parent.get()) == 0) parent_tree.reset(raw_ptree);
-        }
-      }
-      git_diff* raw_diff = nullptr;
-      if (git_diff_tree_to_tree(&raw_diff, repo, parent_tree.get(), tree.get(), nullptr) != 0) {
-        *err = epoch.path + ": cannot diff commit " + c.id + ": " + LastError();
-        return false;
-      }
-      DiffPtr diff(raw_diff);
-      const size_t n = git_diff_num_deltas(diff.get());
-      bool any = false;
-      for (size_t i = 0; i < n; ++i) {
-        const git_diff_delta* delta = git_diff_get_delta(diff.get(), i);
-        // Files of other shapes (a README, source code) are no messages:
-        // a code repository must not become an archive of its files.
-        if (!IsV1MessagePath(delta->new_file.path) && !IsV1MessagePath(delta->old_file.path)) {
-          continue;
-        }
-        Commit one = c;
-        if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_MODIFIED) {
-          one.kind = CommitKind::kMessage;
-          one.blob = Hex(&delta->new_file.id);
-        } else if (delta->status == GIT_DELTA_DELETED) {
-          one.kind = CommitKind::kDeletion;
-          one.blob = Hex(&delta->old_file.id);
-        } else {
-          continue;
-        }
-        commits.push_back(std::move(one));
-        any = true;
-      }
-      if (any) continue;
-    }
-    commits.push_back(std::move(c));
+    commits.insert(commits.end(), std::make_move_iterator(found[t].begin()),
+                   std::make_move_iterator(found[t].end()));
   }
   return true;
 }

@@ -2,6 +2,7 @@
 // v2 inbox and a three-epoch v2 inbox with a deleted spam message.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "archive/inbox.h"
@@ -112,6 +113,57 @@ TEST_CASE("inbox: ranges resolve prefixes across epochs and refuse bad ends") {
     CHECK_FALSE(k3.ResolveRange("0c6886e0a", "a10c811eb", &r, &err));
     CHECK(err == "range 0c6886e0a..a10c811eb is reversed: 0c6886e0a is newer than a10c811eb; swap them");
   }
+}
+
+std::string Git(const std::string& git_dir, const std::string& args) {
+  std::string out;
+  const int status = testing::Run("git --git-dir='" + git_dir + "' " + args, &out, false);
+  REQUIRE_MESSAGE(status == 0, args << ": " << out);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+TEST_CASE("inbox: an epoch with a merge lists every commit once, parents first") {
+  // The one-epoch slice, with a side line of one message branched off 100
+  // commits back and merged into master: HEAD's first-parent line no longer
+  // holds every commit, so the whole history is walked.
+  const std::string dir = testing::InboxFromBundles("merge", {"kvmarm-2021-03-v2-epoch0.bundle"});
+  const std::string g = dir + "/git/0.git";
+  const std::string base = Git(g, "rev-parse HEAD~100");
+  testing::WriteFile(dir + "/side.eml",
+                     "From: Side <side@example.org>\nSubject: [PATCH] a message on a side line\n"
+                     "Date: Wed, 10 Mar 2021 19:00:00 +0100\nMessage-ID: <side-1@example.org>\n\n"
+                     "Body.\n");
+  const std::string blob = Git(g, "hash-object -w '" + dir + "/side.eml'");
+  std::string out;
+  REQUIRE(testing::Run("printf '100644 blob " + blob + "\\tm\\n' | git --git-dir='" + g +
+                           "' mktree > '" + dir + "/tree.txt'", &out) == 0);
+  const std::string tree = testing::ReadFile(dir + "/tree.txt").substr(0, 40);
+  const std::string id = "-c user.name=x -c user.email=x@example.org ";
+  const std::string side = Git(g, id + "commit-tree " + tree + " -p " + base + " -m side");
+  const std::string head = Git(g, "rev-parse HEAD");
+  const std::string head_tree = Git(g, "rev-parse HEAD^{tree}");
+  const std::string merge =
+      Git(g, id + "commit-tree " + head_tree + " -p " + head + " -p " + side + " -m merge");
+  Git(g, "update-ref refs/heads/master " + merge);
+
+  Inbox inbox;
+  std::string err;
+  REQUIRE_MESSAGE(Inbox::Open(dir, &inbox, &err), err);
+  const auto& commits = inbox.commits();
+  CHECK(commits.size() == 783 + 2);
+  CHECK(LiveMessages(inbox) == 783 + 1 + 1);  // the merge commit's tree holds HEAD's message
+  std::map<std::string, size_t> at;
+  for (size_t i = 0; i < commits.size(); ++i) {
+    CHECK_MESSAGE(at.emplace(commits[i].id, i).second, commits[i].id << " listed twice");
+  }
+  REQUIRE(at.count(side));
+  REQUIRE(at.count(merge));
+  CHECK(at[base] < at[side]);
+  CHECK(at[head] < at[merge]);
+  CHECK(at[side] < at[merge]);
+  CHECK(commits.back().id == merge);
+  CHECK(commits[at[side]].blob == blob);
 }
 
 TEST_CASE("inbox: a missing archive or a folder that is no repository is named") {
