@@ -546,18 +546,16 @@ bool Inbox::ResolveRange(const std::string& from, const std::string& to, Range* 
   return true;
 }
 
-bool Inbox::ReadBlob(size_t position, std::string* bytes, std::string* err) const {
-  const Commit& c = impl_->commits.at(position);
+namespace {
+
+// Reads `c`'s blob from `odb` into `bytes`.
+bool ReadFrom(git_odb* odb, const Commit& c, std::string* bytes, std::string* err) {
   git_oid oid;
   if (git_oid_fromstr(&oid, c.blob.c_str()) != 0) {
     *err = "commit " + c.id + ": bad blob id";
     return false;
   }
   git_odb_object* raw = nullptr;
-  git_odb* odb = nullptr;
-  for (const Epoch& e : impl_->epochs) {
-    if (e.number == c.epoch) odb = e.odb.get();
-  }
   if (odb == nullptr || git_odb_read(&raw, odb, &oid) != 0) {
     *err = "commit " + c.id + ": blob " + c.blob + " cannot be read: " + LastError();
     return false;
@@ -566,6 +564,50 @@ bool Inbox::ReadBlob(size_t position, std::string* bytes, std::string* err) cons
   const char* data = static_cast<const char*>(git_odb_object_data(object.get()));
   bytes->assign(data, git_odb_object_size(object.get()));
   return true;
+}
+
+}  // namespace
+
+bool Inbox::ReadBlob(size_t position, std::string* bytes, std::string* err) const {
+  const Commit& c = impl_->commits.at(position);
+  git_odb* odb = nullptr;
+  for (const Epoch& e : impl_->epochs) {
+    if (e.number == c.epoch) odb = e.odb.get();
+  }
+  return ReadFrom(odb, c, bytes, err);
+}
+
+struct BlobReader::Repositories {
+  std::vector<OdbPtr> odbs;  // by index in InboxImpl::epochs, once opened
+  std::vector<char> tried;
+};
+
+BlobReader::BlobReader(const Inbox& inbox) : inbox_(inbox), own_(new Repositories) {
+  own_->odbs.resize(inbox.impl_->epochs.size());
+  own_->tried.resize(inbox.impl_->epochs.size(), 0);
+}
+
+BlobReader::~BlobReader() = default;
+
+bool BlobReader::Read(size_t position, std::string* bytes, std::string* err) {
+  const InboxImpl& impl = *inbox_.impl_;
+  const Commit& c = impl.commits.at(position);
+  for (size_t i = 0; i < impl.epochs.size(); ++i) {
+    const Epoch& e = impl.epochs[i];
+    if (e.number != c.epoch) continue;
+    if (!own_->tried[i]) {
+      own_->tried[i] = 1;
+      git_repository* raw_repo = nullptr;
+      git_odb* raw_odb = nullptr;
+      if (OpenRepository(e.path, &raw_repo)) {
+        RepoPtr repo(raw_repo);
+        if (git_repository_odb(&raw_odb, repo.get()) == 0) own_->odbs[i].reset(raw_odb);
+      }
+    }
+    // Where the epoch cannot be opened again, the Inbox's own repository.
+    return ReadFrom(own_->odbs[i] ? own_->odbs[i].get() : e.odb.get(), c, bytes, err);
+  }
+  return ReadFrom(nullptr, c, bytes, err);
 }
 
 }  // namespace listdigest::archive

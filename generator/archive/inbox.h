@@ -126,12 +126,34 @@ class Inbox {
   bool ResolveRange(const std::string& from, const std::string& to, Range* range,
                     std::string* err) const;
 
-  /// Reads the raw bytes of the blob of commits()[position]. Thread-safe:
-  /// each thread reads through repositories of its own.
+  /// Reads the raw bytes of the blob of commits()[position]. Thread-safe,
+  /// but threads that read at once wait for each other: a thread that
+  /// reads many blobs reads them through a BlobReader of its own.
   bool ReadBlob(size_t position, std::string* bytes, std::string* err) const;
 
  private:
+  friend class BlobReader;
   std::unique_ptr<InboxImpl> impl_;
+};
+
+/// Reads the blobs of an Inbox through repositories of its own, opened on
+/// first use. libgit2 reads a repository's packs under a lock: two threads
+/// that shared one read slower than one thread alone, two with one each
+/// twice as fast. One per thread; the Inbox must outlive it.
+class BlobReader {
+ public:
+  explicit BlobReader(const Inbox& inbox);
+  ~BlobReader();
+  BlobReader(const BlobReader&) = delete;
+  BlobReader& operator=(const BlobReader&) = delete;
+
+  /// What Inbox::ReadBlob reads.
+  bool Read(size_t position, std::string* bytes, std::string* err);
+
+ private:
+  struct Repositories;
+  const Inbox& inbox_;
+  std::unique_ptr<Repositories> own_;
 };
 
 }  // namespace listdigest::archive

@@ -231,11 +231,6 @@ class FactsCache {
     (void)texts;
     return FindLoaded(blob, facts);
   }
-  /// Whether FindLoaded would find `blob`, without decoding its facts.
-  virtual bool HasLoaded(const std::string& blob) const {
-    MessageFacts facts;
-    return FindLoaded(blob, &facts);
-  }
   /// What FindLoaded's `texts` point into; kept alive by whoever holds it.
   virtual std::shared_ptr<const std::string> loaded_bytes() const { return nullptr; }
   virtual void Add(const std::string& blob, const MessageFacts& facts) = 0;

@@ -4,12 +4,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <thread>
 
@@ -50,17 +48,19 @@ struct PhaseTimes {
   int64_t read = 0, parse = 0, facts = 0;
 };
 
-// The facts of the message at `position`, whose blob was read into `bytes`
-// (or not: then `err` says why).
-MessageFacts FactsOf(const archive::Inbox& inbox, size_t position, bool read,
-                     const std::string& bytes, const std::string& err, PhaseTimes* times) {
+MessageFacts ParseOne(const archive::Inbox& inbox, archive::BlobReader& reader, size_t position,
+                      PhaseTimes* times) {
   using Clock = std::chrono::steady_clock;
   auto since = [](Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count();
   };
   const archive::Commit& commit = inbox.commits()[position];
+  std::string bytes, err;
   mail::Message message;
   auto t = Clock::now();
+  const bool read = reader.Read(position, &bytes, &err);
+  times->read += since(t);
+  t = Clock::now();
   if (!read) {
     message.diagnostics.push_back(err);
     message.message_id = "missing-" + commit.blob + "@listdigest.invalid";
@@ -73,113 +73,6 @@ MessageFacts FactsOf(const archive::Inbox& inbox, size_t position, bool read,
   times->facts += since(t);
   return facts;
 }
-
-MessageFacts ParseOne(const archive::Inbox& inbox, size_t position, PhaseTimes* times) {
-  const auto t = std::chrono::steady_clock::now();
-  std::string bytes, err;
-  const bool read = inbox.ReadBlob(position, &bytes, &err);
-  times->read += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     std::chrono::steady_clock::now() - t)
-                     .count();
-  return FactsOf(inbox, position, read, bytes, err, times);
-}
-
-// Reads the blobs of the messages to parse on a thread of its own, in
-// archive order and a bounded number of chunks ahead of the threads that
-// parse them. libgit2 reads one pack under a lock: threads that each read
-// and parse in turn wait for each other (two of them spent twice the read
-// time of one), while one reader keeps up with two parsers.
-class ChunkReader {
- public:
-  struct Blob {
-    bool wanted = false;  // false: the cache had its facts, nothing was read
-    bool read = false;
-    std::string bytes, err;
-  };
-
-  ChunkReader(const archive::Inbox& inbox, const std::vector<size_t>& positions, size_t chunk,
-              const FactsCache* cache)
-      : inbox_(inbox), positions_(positions), chunk_(chunk), cache_(cache),
-        chunk_count_((positions.size() + chunk - 1) / chunk), slots_(kAhead),
-        slot_chunk_(kAhead) {
-    for (size_t slot = 0; slot < kAhead; ++slot) slot_chunk_[slot] = slot;
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~ChunkReader() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-    }
-    free_.notify_all();
-    thread_.join();
-  }
-  ChunkReader(const ChunkReader&) = delete;
-  ChunkReader& operator=(const ChunkReader&) = delete;
-
-  // The blobs of chunk `c`, one per position, once the reader has read them.
-  // Each chunk is taken once, and chunks are claimed in order.
-  std::vector<Blob> Take(size_t c) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    read_.wait(lock, [&] { return read_through_ > c; });
-    const size_t slot = c % kAhead;
-    std::vector<Blob> blobs = std::move(slots_[slot]);
-    slots_[slot] = {};
-    slot_chunk_[slot] = c + kAhead;
-    lock.unlock();
-    free_.notify_one();
-    return blobs;
-  }
-
-  int64_t read_ns() const { return read_ns_.load(); }
-
- private:
-  static constexpr size_t kAhead = 16;
-
-  void Run() {
-    for (size_t c = 0; c < chunk_count_; ++c) {
-      const size_t slot = c % kAhead;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        free_.wait(lock, [&] { return stop_ || slot_chunk_[slot] == c; });
-        if (stop_) return;
-      }
-      // Only this thread touches the slot until read_through_ passes c.
-      std::vector<Blob>& blobs = slots_[slot];
-      const size_t begin = c * chunk_, end = std::min(positions_.size(), begin + chunk_);
-      blobs.assign(end - begin, Blob{});
-      const auto t = std::chrono::steady_clock::now();
-      for (size_t i = begin; i < end; ++i) {
-        const size_t position = positions_[i];
-        if (cache_ && cache_->HasLoaded(inbox_.commits()[position].blob)) continue;
-        Blob& b = blobs[i - begin];
-        b.wanted = true;
-        b.read = inbox_.ReadBlob(position, &b.bytes, &b.err);
-      }
-      read_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now() - t)
-                      .count();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        read_through_ = c + 1;
-      }
-      read_.notify_all();
-    }
-  }
-
-  const archive::Inbox& inbox_;
-  const std::vector<size_t>& positions_;
-  const size_t chunk_;
-  const FactsCache* cache_;
-  const size_t chunk_count_;
-  std::vector<std::vector<Blob>> slots_;  // chunk c in slot c % kAhead
-  std::vector<size_t> slot_chunk_;        // the chunk each slot takes next
-  size_t read_through_ = 0;               // chunks read
-  bool stop_ = false;
-  std::mutex mutex_;
-  std::condition_variable read_, free_;
-  std::atomic<int64_t> read_ns_{0};
-  std::thread thread_;
-};
 
 // Picks the display name of one address: the most used real name, where a
 // real name is not empty and not the address's local part ("isaku.yamahata").
@@ -440,18 +333,13 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       }
     }
   };
-  jobs = std::max(1, jobs);
-  // With two threads or more, the blobs are read on a thread of their own.
-  std::optional<ChunkReader> reader;
-  if (jobs > 1) reader.emplace(inbox, positions, kChunk, cache);
   // Returns false when there is no work left.
-  auto work_chunk = [&]() {
+  // Each thread reads through repositories of its own (archive::BlobReader).
+  auto work_chunk = [&](archive::BlobReader& reader) {
     PhaseTimes phases;
     const size_t begin = next.fetch_add(kChunk);
     if (begin >= positions.size()) return false;
     const size_t end = std::min(positions.size(), begin + kChunk);
-    std::vector<ChunkReader::Blob> blobs;
-    if (reader) blobs = reader->Take(begin / kChunk);
     for (size_t i = begin; i < end; ++i) {
       const archive::Commit& commit = commits[positions[i]];
       MessageFacts& f = parsed[i];
@@ -459,12 +347,8 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       if (cache && cache->FindLoaded(commit.blob, &f,
                                      cached_texts.empty() ? &unused : &cached_texts[i])) {
         from_cache[i] = 1;
-      } else if (reader && blobs[i - begin].wanted) {
-        ChunkReader::Blob& b = blobs[i - begin];
-        f = FactsOf(inbox, positions[i], b.read, b.bytes, b.err, &phases);
-        std::string().swap(b.bytes);
       } else {
-        f = ParseOne(inbox, positions[i], &phases);
+        f = ParseOne(inbox, reader, positions[i], &phases);
       }
       f.position = positions[i];
       f.epoch = commit.epoch;
@@ -478,15 +362,20 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     facts_ns += phases.facts;
     return true;
   };
+  jobs = std::max(1, jobs);
   std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back([&] { while (work_chunk()) {} });
+  for (int t = 1; t < jobs; ++t) {
+    threads.emplace_back([&] {
+      archive::BlobReader reader(inbox);
+      while (work_chunk(reader)) {}
+    });
+  }
   // The calling thread works too and reports progress between chunks.
-  while (work_chunk()) {
+  archive::BlobReader reader(inbox);
+  while (work_chunk(reader)) {
     if (progress) progress(done.load(), positions.size());
   }
   for (auto& t : threads) t.join();
-  if (reader) read_ns += reader->read_ns();
-  reader.reset();
   if (progress) progress(positions.size(), positions.size());
   const size_t cached = static_cast<size_t>(std::count(from_cache.begin(), from_cache.end(), 1));
   const auto parsed_at = std::chrono::steady_clock::now();

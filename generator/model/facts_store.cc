@@ -149,14 +149,6 @@ bool FactsStore::FindLoaded(const std::string& blob, MessageFacts* facts,
   return Look(blob, facts, false, texts);
 }
 
-bool FactsStore::HasLoaded(const std::string& blob) const {
-  Key key;
-  if (!ParseKey(blob, &key)) return false;
-  std::shared_lock<std::shared_mutex> lock(mutex_);
-  const auto it = index_.find(key);
-  return it != index_.end() && !it->second.added;
-}
-
 bool FactsStore::Look(const std::string& blob, MessageFacts* facts, bool added_too,
                       TextViews* texts) const {
   Key key;

@@ -56,7 +56,6 @@ class FactsStore : public FactsCache {
   bool FindLoaded(const std::string& blob, MessageFacts* facts) const override;
   /// The same with the texts as views into loaded_bytes().
   bool FindLoaded(const std::string& blob, MessageFacts* facts, TextViews* texts) const override;
-  bool HasLoaded(const std::string& blob) const override;
   /// The file as parsed; it stays alive with whoever holds it after Clear.
   std::shared_ptr<const std::string> loaded_bytes() const override { return data_; }
   /// Not thread-safe. A blob already stored is left as it is. When the

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "archive/inbox.h"
 #include "archive/mailmap.h"
@@ -113,6 +114,30 @@ TEST_CASE("inbox: ranges resolve prefixes across epochs and refuse bad ends") {
     CHECK_FALSE(k3.ResolveRange("0c6886e0a", "a10c811eb", &r, &err));
     CHECK(err == "range 0c6886e0a..a10c811eb is reversed: 0c6886e0a is newer than a10c811eb; swap them");
   }
+}
+
+TEST_CASE("inbox: BlobReaders on two threads read what ReadBlob reads, in every epoch") {
+  Inbox k3;
+  std::string err;
+  REQUIRE(Inbox::Open(ThreeEpochs(), &k3, &err));
+  const size_t n = k3.commits().size();
+  std::vector<std::string> expected(n), got(n);
+  for (size_t i = 0; i < n; ++i) REQUIRE_MESSAGE(k3.ReadBlob(i, &expected[i], &err), err);
+  std::vector<std::string> errors(2);
+  auto read_half = [&](size_t half) {
+    archive::BlobReader reader(k3);
+    for (size_t i = half; i < n; i += 2) {
+      if (!reader.Read(i, &got[i], &errors[half])) return;
+    }
+  };
+  std::thread other(read_half, 1);
+  read_half(0);
+  other.join();
+  CHECK(errors[0].empty());
+  CHECK(errors[1].empty());
+  for (size_t i = 0; i < n; ++i) CHECK(got[i] == expected[i]);
+  // The d commit names the blob of the message it deletes: the spam.
+  CHECK(got.back().find("UNSUBSCRIBE") != std::string::npos);
 }
 
 std::string Git(const std::string& git_dir, const std::string& args) {
