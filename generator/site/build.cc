@@ -180,11 +180,27 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   summary->notices = std::move(output_notices);
   BuildContext ctx{site, archive, digests, info, jobs, out};
   ctx.cache = options.cache;
+  // The search index is built on a thread of its own while the digest and
+  // contributor pages are written: much of it (merging and encoding the
+  // terms) runs on one core. Its step is timed on that thread. The series
+  // pages wait for it: written alongside its merge, the peak memory of a
+  // 500,000-message archive rose by 48 MB, over 1 GB.
+  StepTime search_step{"search index", 0, 0};
+  std::thread search([&ctx, &search_step] {
+    const auto search_start = Clock::now();
+    WriteSearchIndex(ctx);
+    search_step.seconds = std::chrono::duration<double>(Clock::now() - search_start).count();
+    search_step.peak_mb = PeakMemoryMb();
+  });
+  WriteDigestPages(ctx);
+  finish_step("digest pages");
+  WriteContributorPages(ctx);
+  finish_step("contributor pages");
+  search.join();
+  summary->steps.push_back(search_step);
+  step_start = Clock::now();
   using StepFn = void (*)(BuildContext&);
   static const std::pair<const char*, StepFn> kSteps[] = {
-      {"digest pages", WriteDigestPages},
-      {"contributor pages", WriteContributorPages},
-      {"search index", WriteSearchIndex},
       {"series pages", WriteSeriesPages},
       {"content pages", WriteContentPages},
       {"sitemap", WriteSitemap},
