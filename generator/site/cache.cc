@@ -51,6 +51,11 @@ bool WriteAtomicallyStreamed(
   return false;
 }
 
+// The delta file beside a store's whole file (model/facts_store.h).
+std::string DeltaPath(const std::string& whole) {
+  return whole.substr(0, whole.size() - std::string_view(".bin").size()) + ".delta";
+}
+
 // Where a store's records added by this build wait until Save: beside its
 // file, with a name that Save's clean-up of a killed build's leftovers knows.
 std::string SpillPath(const std::string& dir, const char* file) {
@@ -273,9 +278,17 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   noticed_ = !notice->empty();
   if (have_facts) {
     facts_loader_ = std::thread([this, facts_path] {
+      // facts.bin and facts.delta, one after the other in one string: the
+      // model's texts are views into it.
       std::string facts;
-      facts_ok_ = ReadWholeFile(facts_path, &facts) &&
-                  facts_.Parse(std::move(facts), GeneratorIdentity(), &facts_why_);
+      std::error_code no_size;  // the file is then read without a reservation
+      const std::string delta_path = DeltaPath(facts_path);
+      facts.reserve(fs::file_size(facts_path, no_size) + fs::file_size(delta_path, no_size));
+      facts_ok_ = AppendFileBytes(facts_path, &facts);
+      const size_t whole = facts.size();
+      if (facts_ok_ && !AppendFileBytes(delta_path, &facts)) facts.resize(whole);
+      facts_ok_ = facts_ok_ && facts_.Parse(std::move(facts), whole, GeneratorIdentity(),
+                                            &facts_why_, &facts_delta_why_);
       if (!facts_ok_ && facts_why_.empty()) facts_why_ = "unreadable (facts.bin)";
     });
   }
@@ -293,6 +306,11 @@ model::FactsStore* BuildCache::facts() {
     // listed are still sound, and so are the search terms, which are
     // known by their text.
     if (!facts_ok_) Late("build cache in " + dir_ + " is " + facts_why_ + ": rebuilding it");
+    // A damaged delta loses only the messages it held: they are read again.
+    if (facts_ok_ && !facts_delta_why_.empty()) {
+      Late((fs::path(dir_) / "facts.delta").string() + " is " + facts_delta_why_ +
+           ": reading its messages again");
+    }
   }
   return &facts_;
 }
@@ -422,14 +440,29 @@ bool BuildCache::SaveModelFiles(const archive::Inbox& inbox, std::string* err) {
     commits_hash_ = commits_hash;
   }
   const std::string& identity = GeneratorIdentity();
-  if (facts_.Changed() || !fs::exists(fs::path(dir_) / "facts.bin", ec)) {
-    if (!WriteAtomicallyStreamed((fs::path(dir_) / "facts.bin").string(),
+  const std::string facts_path = (fs::path(dir_) / "facts.bin").string();
+  model::FactsStore::Plan plan = facts_.SavePlan();
+  if (!fs::exists(facts_path, ec)) plan = model::FactsStore::Plan::kWhole;
+  if (plan == model::FactsStore::Plan::kDelta) {
+    // The records this build added (and the delta's it still uses) beside
+    // the whole file, which stays as it is.
+    return WriteAtomicallyStreamed(DeltaPath(facts_path),
+                                   [&](const model::ByteSink& sink, std::string* why) {
+                                     return facts_.WriteDelta(identity, sink, why);
+                                   },
+                                   err);
+  }
+  if (plan == model::FactsStore::Plan::kWhole) {
+    if (!WriteAtomicallyStreamed(facts_path,
                                  [&](const model::ByteSink& sink, std::string* why) {
                                    return facts_.Write(identity, sink, why);
                                  },
                                  err)) {
       return false;
     }
+    // The delta extends the file just replaced: of no use now (a build
+    // killed before this removal drops it when it loads).
+    fs::remove(DeltaPath(facts_path), ec);
   }
   return true;
 }

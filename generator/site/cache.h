@@ -1,11 +1,12 @@
 // The build cache (cache_dir, default .listdigest-cache/ beside the config):
 // what a later build of the same archive reuses so that it reads only what
-// is new. Two files, each rewritten whole (temporary file and rename) when
+// is new. Three files, each rewritten whole (temporary file and rename) when
 // it changed, each with the generator's identity and a checksum:
 //   commits.bin  the archive's path and, per epoch, the commits listed
 //                (archive::EpochListing): a later build lists only the
 //                commits after them
-//   facts.bin    the facts of every message, by blob id (model/facts_store.h)
+//   facts.bin    the facts of every message, by blob id (model/facts_store.h);
+//                a build that adds a few writes them to facts.delta beside it
 //   terms.bin    the search terms of every search document, by a hash of its
 //                text (search/term_cache.h)
 // Records a build adds to the facts and terms wait in spill files beside
@@ -90,7 +91,7 @@ class BuildCache {
   // The loaders and what they found; read once joined.
   std::thread facts_loader_, terms_loader_;
   bool facts_ok_ = false, have_terms_ = false, terms_ok_ = false;
-  std::string facts_why_, terms_why_;
+  std::string facts_why_, facts_delta_why_, terms_why_;
   bool noticed_ = false;
   std::vector<std::string> late_notices_;
   // StartSavingFacts' thread and what it did.

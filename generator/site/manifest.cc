@@ -249,6 +249,13 @@ bool WriteOutputState(const std::string& path, const OutputState& state, std::st
 }
 
 bool ReadFileBytes(const std::string& path, std::string* out) {
+  std::string data;
+  if (!AppendFileBytes(path, &data)) return false;
+  *out = std::move(data);
+  return true;
+}
+
+bool AppendFileBytes(const std::string& path, std::string* out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
@@ -256,11 +263,12 @@ bool ReadFileBytes(const std::string& path, std::string* out) {
     ::close(fd);
     return false;
   }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  size_t done = 0;
+  const size_t start = out->size();
+  out->resize(start + static_cast<size_t>(st.st_size));
+  size_t done = start;
   bool ok = true;
-  while (done < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+  while (done < out->size()) {
+    const ssize_t n = ::read(fd, out->data() + done, out->size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ok = n == 0;
@@ -268,7 +276,7 @@ bool ReadFileBytes(const std::string& path, std::string* out) {
     }
     done += static_cast<size_t>(n);
   }
-  data.resize(done);
+  out->resize(done);
   // A file that grew meanwhile: the rest too.
   char buf[65536];
   for (ssize_t n; ok && (n = ::read(fd, buf, sizeof buf)) != 0;) {
@@ -276,10 +284,10 @@ bool ReadFileBytes(const std::string& path, std::string* out) {
       ok = errno == EINTR;
       continue;
     }
-    data.append(buf, static_cast<size_t>(n));
+    out->append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  if (ok) *out = std::move(data);
+  if (!ok) out->resize(start);
   return ok;
 }
 

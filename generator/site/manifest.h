@@ -103,6 +103,8 @@ bool WriteOutputState(const std::string& path, const OutputState& state, std::st
 /// Reads a whole file (one read of its size, no stream copies); false when
 /// it cannot be opened or read.
 bool ReadFileBytes(const std::string& path, std::string* out);
+/// The same, appended to `out` (left as it was when the file cannot be read).
+bool AppendFileBytes(const std::string& path, std::string* out);
 
 /// Size and modification time of a file; false when it is no regular file.
 bool StatFile(const std::string& path, uint64_t* size, int64_t* mtime_ns);

@@ -78,15 +78,38 @@ std::string Expected(const std::string& identity, const std::vector<int>& record
   return out;
 }
 
-// The file a store writes, whole.
-std::string Written(const model::FactsStore& store, const std::string& identity) {
+// The delta file of `records` extending the whole file `whole`, built from
+// the layout in facts_store.h.
+std::string ExpectedDelta(const std::string& identity, const std::string& whole,
+                          const std::vector<int>& records) {
+  std::string out = Expected(identity, records);
+  out.resize(out.size() - 16);
+  out.replace(0, 8, "LDFACTD\n");
+  // After the magic, the two formats and the identity: the whole file's checksum.
+  const size_t at = 8 + 4 + 4 + 1 + identity.size();
+  out.insert(at, whole.substr(whole.size() - 16));
+  const model::Hash128 h = model::HashBytes(out);
+  for (const uint64_t v : {h.lo, h.hi}) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+  }
+  return out;
+}
+
+// The file a store writes, whole or its delta.
+std::string Written(const model::FactsStore& store, const std::string& identity,
+                    bool delta = false) {
   std::string bytes, err;
   const auto sink = [&bytes](std::string_view piece, std::string*) {
     bytes += piece;
     return true;
   };
-  REQUIRE_MESSAGE(store.Write(identity, sink, &err), err);
+  const bool ok = delta ? store.WriteDelta(identity, sink, &err) : store.Write(identity, sink, &err);
+  REQUIRE_MESSAGE(ok, err);
   return bytes;
+}
+
+std::string WrittenDelta(const model::FactsStore& store, const std::string& identity) {
+  return Written(store, identity, true);
 }
 
 bool FoundAs(const model::FactsStore& store, int stored_as, int facts_of) {
@@ -146,6 +169,130 @@ TEST_CASE("facts_store: the streamed file is the documented layout byte for byte
     CHECK_FALSE(third.Changed());
     CHECK(Written(third, "identity A") == next);
   }
+}
+
+TEST_CASE("facts_store: a build that adds a few records writes them to the delta file") {
+  using Plan = model::FactsStore::Plan;
+  const std::string dir = testing::WorkDir("facts-store-delta");
+  model::FactsStore first;
+  for (int i = 0; i < 1000; ++i) first.Add(Blob(i), Facts(i));
+  CHECK(first.SavePlan() == Plan::kWhole);  // nothing loaded
+  const std::string whole = Written(first, "id");
+  std::string why, delta_why;
+
+  // 50 more: a delta of them alone, the documented layout.
+  model::FactsStore second;
+  second.SetSpillFile(dir + "/facts.bin.tmp-2-added");
+  REQUIRE(second.Parse(whole, "id", &why));
+  for (int i = 0; i < 1000; ++i) REQUIRE(FoundAs(second, i, i));
+  CHECK(second.SavePlan() == Plan::kNothing);
+  for (int i = 1000; i < 1050; ++i) second.Add(Blob(i), Facts(i));
+  CHECK(second.SavePlan() == Plan::kDelta);
+  const std::string delta = WrittenDelta(second, "id");
+  CHECK(delta == ExpectedDelta("id", whole, Range(1000, 1050)));
+
+  // Loaded together: every record is found, 50 of them in the delta; 50
+  // more make a delta of the 100; the whole file would hold all 1,100.
+  model::FactsStore third;
+  REQUIRE(third.Parse(whole + delta, whole.size(), "id", &why, &delta_why));
+  CHECK(delta_why.empty());
+  CHECK(third.loaded() == 1050);
+  CHECK(third.loaded_delta() == 50);
+  for (int i = 0; i < 1050; ++i) REQUIRE(FoundAs(third, i, i));
+  CHECK(third.SavePlan() == Plan::kNothing);
+  for (int i = 1050; i < 1100; ++i) third.Add(Blob(i), Facts(i));
+  CHECK(third.SavePlan() == Plan::kDelta);
+  const std::string delta2 = WrittenDelta(third, "id");
+  CHECK(delta2 == ExpectedDelta("id", whole, Range(1000, 1100)));
+  CHECK(Written(third, "id") == Expected("id", Range(0, 1100)));
+
+  // A record of the delta no longer found is dropped from the next delta.
+  model::FactsStore fourth;
+  REQUIRE(fourth.Parse(whole + delta2, whole.size(), "id", &why, &delta_why));
+  std::vector<int> kept;
+  for (int i = 0; i < 1100; ++i) {
+    if (i == 1010) continue;
+    REQUIRE(FoundAs(fourth, i, i));
+    if (i >= 1000) kept.push_back(i);
+  }
+  CHECK(fourth.SavePlan() == Plan::kDelta);
+  CHECK(WrittenDelta(fourth, "id") == ExpectedDelta("id", whole, kept));
+
+  // Past a quarter of the whole file's size, the whole file is written.
+  model::FactsStore fifth;
+  REQUIRE(fifth.Parse(whole + delta2, whole.size(), "id", &why, &delta_why));
+  for (int i = 0; i < 1100; ++i) REQUIRE(FoundAs(fifth, i, i));
+  int added = 1100;
+  while (fifth.SavePlan() != Plan::kWhole) {
+    fifth.Add(Blob(added), Facts(added));
+    ++added;
+  }
+  // (The delta written now, header and checksum aside: just past a quarter.)
+  const size_t delta_size = WrittenDelta(fifth, "id").size();
+  CHECK(delta_size * 4 > whole.size());
+  CHECK(delta_size * 4 < whole.size() + 4 * 2100);
+  CHECK(Written(fifth, "id") == Expected("id", Range(0, added)));
+
+  // So is it when an eighth of the whole file's records are gone.
+  model::FactsStore sixth;
+  REQUIRE(sixth.Parse(whole + delta2, whole.size(), "id", &why, &delta_why));
+  for (int i = 125; i < 1100; ++i) REQUIRE(FoundAs(sixth, i, i));
+  CHECK(sixth.SavePlan() == Plan::kNothing);  // 125 of 1,000 gone: not more than an eighth
+  model::FactsStore seventh;
+  REQUIRE(seventh.Parse(whole + delta2, whole.size(), "id", &why, &delta_why));
+  for (int i = 126; i < 1100; ++i) REQUIRE(FoundAs(seventh, i, i));
+  CHECK(seventh.SavePlan() == Plan::kWhole);
+  CHECK(Written(seventh, "id") == Expected("id", Range(126, 1100)));
+}
+
+TEST_CASE("facts_store: a delta file of another whole file or damaged is dropped, the whole file kept") {
+  using Plan = model::FactsStore::Plan;
+  model::FactsStore first;
+  for (int i = 0; i < 200; ++i) first.Add(Blob(i), Facts(i));
+  const std::string whole = Written(first, "id");
+  model::FactsStore second;
+  std::string why, delta_why;
+  REQUIRE(second.Parse(whole, "id", &why));
+  for (int i = 0; i < 200; ++i) REQUIRE(FoundAs(second, i, i));
+  for (int i = 200; i < 210; ++i) second.Add(Blob(i), Facts(i));
+  const std::string delta = WrittenDelta(second, "id");
+  const std::string other_whole = Written(second, "id");  // a later build's whole file
+
+  struct Case {
+    const char* name;
+    std::string whole, delta, why;
+  };
+  std::string flipped = delta;
+  flipped[flipped.size() / 2] ^= 0x20;
+  std::string other_build = ExpectedDelta("other", whole, Range(200, 210));
+  const std::vector<Case> cases = {
+      {"of another whole file", other_whole, delta, ""},
+      {"a byte changed", whole, flipped, "corrupt (checksum mismatch)"},
+      {"cut", whole, delta.substr(0, delta.size() - 5), "corrupt (checksum mismatch)"},
+      {"not a delta", whole, whole, "corrupt (not a facts delta)"},
+      {"of another listdigest", whole, other_build, "from another listdigest build"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    model::FactsStore store;
+    delta_why = "unset";
+    REQUIRE(store.Parse(c.whole + c.delta, c.whole.size(), "id", &why, &delta_why));
+    CHECK(delta_why == (c.why.empty() ? "unset" : c.why));
+    const int records = c.whole == whole ? 200 : 210;
+    CHECK(store.loaded() == static_cast<size_t>(records));
+    CHECK(store.loaded_delta() == 0);
+    for (int i = 0; i < records; ++i) REQUIRE(FoundAs(store, i, i));
+    if (records == 200) CHECK_FALSE(FoundAs(store, 205, 205));
+    // The delta on disk is of no use: the next one replaces it.
+    CHECK(store.SavePlan() == Plan::kDelta);
+  }
+  // A damaged whole file is not taken, whatever the delta.
+  std::string damaged = whole;
+  damaged[100] ^= 1;
+  model::FactsStore store;
+  CHECK_FALSE(store.Parse(damaged + delta, whole.size(), "id", &why, &delta_why));
+  CHECK(why == "corrupt (checksum mismatch)");
+  CHECK(store.loaded() == 0);
 }
 
 TEST_CASE("facts_store: a blob added twice keeps its first facts") {

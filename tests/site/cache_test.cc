@@ -105,6 +105,82 @@ TEST_CASE("build cache: spill files while a build runs, none after Save, all loa
   CHECK(testing::ReadFile(dir + "/terms.bin") == terms);
 }
 
+TEST_CASE("build cache: the facts of new messages go to facts.delta, loaded with facts.bin") {
+  auto mails = testing::ReadTimedMbox(testing::DataPath("kvmarm-series.mboxrd"));
+  REQUIRE(mails.size() >= 45);
+  const std::string dir = testing::WorkDir("cache-delta") + "/cache";
+  auto build = [&](size_t count) {
+    // The same messages make the same commits: 45 extend the 40.
+    const std::vector<testing::TestMail> some(mails.begin(), mails.begin() + count);
+    return testing::InboxFromMails("cache-delta-inbox", some);
+  };
+  auto save = [](CacheBuild& b) {
+    std::string err;
+    REQUIRE_MESSAGE(b.cache.Save(b.inbox, &err), err);
+  };
+  {
+    CacheBuild first(dir, build(40));
+    save(first);
+  }
+  const std::string facts = testing::ReadFile(dir + "/facts.bin");
+  CHECK_FALSE(fs::exists(dir + "/facts.delta"));
+  const std::string inbox = build(45);
+  {
+    CacheBuild second(dir, inbox);
+    CHECK(second.times.parsed == 5);
+    CHECK(second.cache.facts()->SavePlan() == model::FactsStore::Plan::kDelta);
+    save(second);
+  }
+  CHECK(testing::ReadFile(dir + "/facts.bin") == facts);
+  const std::string delta = testing::ReadFile(dir + "/facts.delta");
+  CHECK(delta.size() < facts.size() / 4);
+  {
+    CacheBuild third(dir, inbox);
+    CHECK(third.notice == "");
+    CHECK(third.cache.TakeNotices().empty());
+    CHECK(third.times.parsed == 0);
+    CHECK(third.times.cached == 45);
+    CHECK(third.cache.facts()->loaded_delta() == 5);
+    save(third);
+  }
+  CHECK(testing::ReadFile(dir + "/facts.bin") == facts);
+  CHECK(testing::ReadFile(dir + "/facts.delta") == delta);
+
+  // A damaged delta: its messages are read again, with a notice, and it is
+  // written anew; facts.bin is used as it is.
+  std::string damaged = delta;
+  damaged[damaged.size() / 2] ^= 0x20;
+  testing::WriteFile(dir + "/facts.delta", damaged);
+  {
+    CacheBuild fourth(dir, inbox);
+    CHECK(fourth.cache.TakeNotices() ==
+          std::vector<std::string>{dir + "/facts.delta is corrupt (checksum mismatch): "
+                                         "reading its messages again"});
+    CHECK(fourth.times.parsed == 5);
+    CHECK(fourth.times.cached == 40);
+    save(fourth);
+  }
+  CHECK(testing::ReadFile(dir + "/facts.bin") == facts);
+  CHECK(testing::ReadFile(dir + "/facts.delta") == delta);
+
+  // --clean (the cache not read): the whole file anew, the delta removed.
+  {
+    site::BuildCache cache;
+    std::string notice, err;
+    cache.Load(dir, inbox, false, &notice);
+    archive::Inbox opened;
+    REQUIRE_MESSAGE(archive::Inbox::Open(inbox, {}, &opened, &err), err);
+    model::BuildTimes times;
+    model::BuildArchive(opened, archive::Mailmap(), 2, nullptr, cache.facts(), &times);
+    CHECK(times.parsed == 45);
+    REQUIRE_MESSAGE(cache.Save(opened, &err), err);
+  }
+  CHECK_FALSE(fs::exists(dir + "/facts.delta"));
+  CacheBuild last(dir, inbox);
+  CHECK(last.times.cached == 45);
+  CHECK(last.cache.facts()->loaded_delta() == 0);
+}
+
 // Makes a folder unwritable for the test's user and back: chmod for a
 // normal user; root ignores modes, so for root the folder is made immutable
 // (as tests/config/config_test.cc does).
