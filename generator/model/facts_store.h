@@ -84,9 +84,8 @@ class FactsStore : public FactsCache {
   bool Changed() const;
 
   /// What a build writes: nothing (no record added, none gone), the delta
-  /// file (WriteDelta) or the whole file (Write; the delta file is then
-  /// removed).
-  enum class Plan { kNothing, kDelta, kWhole };
+  /// file (WriteDelta) or the whole file (Write).
+  using Plan = StorePlan;
   Plan SavePlan() const;
   /// Streams the delta file: the records of the loaded delta found by this
   /// build, then those added, extending the whole file Parse took. Only

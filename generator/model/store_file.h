@@ -14,6 +14,11 @@
 
 namespace listdigest::model {
 
+/// What a build writes of a store (model/facts_store.h, search/term_cache.h):
+/// nothing, its delta file (what it added, beside the whole file) or the
+/// whole file (the delta file is then removed).
+enum class StorePlan { kNothing, kDelta, kWhole };
+
 /// Receives a file's bytes in order, in pieces. Returns false, with `err`
 /// naming the file and what to do, when it cannot take them.
 using ByteSink = std::function<bool(std::string_view bytes, std::string* err)>;

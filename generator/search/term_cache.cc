@@ -1,11 +1,13 @@
 #include "search/term_cache.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace listdigest::search {
 namespace {
 
 constexpr char kMagic[] = "LDTERMS\n";
+constexpr char kDeltaMagic[] = "LDTERMD\n";
 constexpr uint32_t kFormat = 2;
 constexpr size_t kKeyBytes = 16;
 constexpr int kFields = 5;  // as search/index.cc: t b a r f
@@ -85,69 +87,109 @@ bool WellFormed(const std::vector<uint32_t>& s) {
 
 }  // namespace
 
-bool TermCache::Parse(std::string file, const std::string& identity, std::string* why) {
+bool TermCache::Parse(std::string file, size_t whole, const std::string& identity,
+                      std::string* why, std::string* delta_why) {
   Clear();
   // Parsed in place: the dictionary's views point into data_.
   data_ = std::move(file);
-  const std::string& bytes = data_;
-  const auto refuse = [&](const char* reason) {
-    *why = reason;
-    data_ = std::string();
-    return false;
-  };
+  whole = std::min(whole, data_.size());
+  const std::string_view all(data_);
   const size_t magic = sizeof kMagic - 1;
-  if (bytes.size() < magic + kKeyBytes || bytes.compare(0, magic, kMagic) != 0) {
-    return refuse("not a listdigest terms file");
-  }
-  const std::string_view body(bytes.data(), bytes.size() - kKeyBytes);
-  Reader tail{std::string_view(bytes).substr(body.size())};
-  if (model::HashBytes(body) != tail.Key()) return refuse("corrupt (terms.bin)");
-  Reader r{body, magic};
-  if (r.Fixed(4) != kFormat) return refuse("from another cache format");
-  const size_t identity_size = r.Count();
-  if (!r.ok || body.substr(r.pos, identity_size) != identity) {
-    return refuse("from another listdigest build");
-  }
-  r.pos += identity_size;
-  std::vector<std::string_view> dictionary;
-  const size_t terms = r.Count();
-  dictionary.reserve(terms);
-  for (size_t i = 0; i < terms && r.ok; ++i) {
-    const size_t n = r.Count();
-    dictionary.emplace_back(bytes.data() + r.pos, n);
-    r.pos += n;
-  }
-  std::unordered_map<model::Hash128, Record, KeyHash> records;
-  const size_t docs = r.Count();
-  records.reserve(docs);
-  for (size_t i = 0; i < docs && r.ok; ++i) {
-    // Checked when found, not now: most builds find only some.
-    const size_t start = r.pos;
-    const model::Hash128 key = r.Key();
-    r.pos += r.Count();
-    records[key] = Record{start, r.pos - start, false, i};
-  }
-  std::unordered_map<model::Hash128, Record, KeyHash> batches;
-  const size_t batch_count = r.Count();
-  for (size_t i = 0; i < batch_count && r.ok; ++i) {
-    const size_t start = r.pos;
-    const model::Hash128 key = r.Key();
-    const size_t n = r.Count();
-    for (size_t k = 0; k < n && r.ok; ++k) {
-      r.Varint();
-      r.Varint();
+  // Takes the file at [at, end): the whole file, or a delta that extends
+  // the whole file taken before. Its terms, documents and batches are
+  // numbered after those taken before, and kept only when it is sound.
+  auto take = [&](size_t at, size_t end, const char* want_magic, std::string* what) {
+    const std::string_view part = all.substr(at, end - at);
+    if (part.size() < magic + kKeyBytes || part.compare(0, magic, want_magic) != 0) {
+      *what = "not a listdigest terms file";
+      return false;
     }
-    r.pos += r.Count();
-    batches[key] = Record{start, r.pos - start, false, i};
+    const size_t body_end = end - kKeyBytes;
+    Reader tail{all.substr(body_end, kKeyBytes)};
+    const model::Hash128 stored = tail.Key();
+    if (model::HashBytes(all.substr(at, body_end - at)) != stored) {
+      *what = "corrupt (checksum mismatch)";
+      return false;
+    }
+    Reader r{all.substr(0, body_end), at + magic};
+    if (r.Fixed(4) != kFormat) {
+      *what = "from another cache format";
+      return false;
+    }
+    const size_t identity_size = r.Count();
+    if (!r.ok || r.in.substr(r.pos, identity_size) != identity) {
+      *what = "from another listdigest build";
+      return false;
+    }
+    r.pos += identity_size;
+    if (at > 0 && r.Key() != whole_hash_) return false;  // of another whole file: no word
+    const size_t terms = r.Count();
+    std::vector<std::string_view> dictionary;
+    dictionary.reserve(terms);
+    for (size_t i = 0; i < terms && r.ok; ++i) {
+      const size_t n = r.Count();
+      dictionary.emplace_back(all.data() + r.pos, n);
+      r.pos += n;
+    }
+    std::vector<std::pair<model::Hash128, Record>> records;
+    const size_t docs = r.Count();
+    records.reserve(docs);
+    for (size_t i = 0; i < docs && r.ok; ++i) {
+      // Checked when found, not now: most builds find only some.
+      const size_t start = r.pos;
+      const model::Hash128 key = r.Key();
+      r.pos += r.Count();
+      records.emplace_back(key, Record{start, r.pos - start, false, parsed_ + i});
+    }
+    std::vector<std::pair<model::Hash128, Record>> batches;
+    const size_t batch_count = r.Count();
+    for (size_t i = 0; i < batch_count && r.ok; ++i) {
+      const size_t start = r.pos;
+      const model::Hash128 key = r.Key();
+      const size_t n = r.Count();
+      for (size_t k = 0; k < n && r.ok; ++k) {
+        r.Varint();
+        r.Varint();
+      }
+      r.pos += r.Count();
+      batches.emplace_back(key, Record{start, r.pos - start, false, parsed_batches_ + i});
+    }
+    if (!r.ok || r.pos != body_end || records.size() != docs || batches.size() != batch_count) {
+      *what = "corrupt (records)";
+      return false;
+    }
+    dictionary_.insert(dictionary_.end(), dictionary.begin(), dictionary.end());
+    // A key in both files (which Add never makes) keeps its first record;
+    // the other is never found, so the next file drops it.
+    records_.reserve(records_.size() + records.size());
+    for (auto& [key, rec] : records) records_.emplace(key, rec);
+    for (auto& [key, rec] : batches) batches_.emplace(key, rec);
+    parsed_ += docs;
+    parsed_batches_ += batch_count;
+    if (at == 0) whole_hash_ = stored;
+    return true;
+  };
+  if (!take(0, whole, kMagic, why)) {
+    if (*why == "corrupt (checksum mismatch)" || *why == "corrupt (records)") {
+      *why = "corrupt (terms.bin)";
+    }
+    Clear();
+    return false;
   }
-  if (!r.ok || r.pos != body.size() || records.size() != docs || batches.size() != batch_count) {
-    return refuse("corrupt (terms.bin)");
+  have_whole_ = true;
+  whole_bytes_ = whole;
+  whole_terms_ = dictionary_.size();
+  whole_docs_ = parsed_;
+  whole_batches_ = parsed_batches_;
+  if (whole < data_.size()) {
+    std::string what;
+    if (!take(whole, data_.size(), kDeltaMagic, &what)) {
+      if (what == "not a listdigest terms file") what = "corrupt (not a terms delta)";
+      data_.resize(whole);
+      delta_dropped_ = true;
+      if (delta_why && !what.empty()) *delta_why = what;
+    }
   }
-  dictionary_ = std::move(dictionary);
-  records_ = std::move(records);
-  batches_ = std::move(batches);
-  parsed_ = docs;
-  parsed_batches_ = batch_count;
   parsed_terms_ = dictionary_.size();
   used_ = std::make_unique<std::atomic<bool>[]>(parsed_);
   batch_used_ = std::make_unique<std::atomic<bool>[]>(parsed_batches_);
@@ -294,8 +336,48 @@ bool TermCache::Changed() const {
   return false;
 }
 
+TermCache::Plan TermCache::SavePlan() const {
+  if (!added_.ok() || !added_batches_.ok()) return Plan::kWhole;  // Write says what went wrong
+  const bool added = added_count_ > 0 || added_batch_count_ > 0;
+  if (!have_whole_) return added ? Plan::kWhole : Plan::kNothing;
+  size_t wasted = 0, delta = added_.size() + added_batches_.size();
+  bool delta_unused = false;
+  const auto weigh = [&](const std::unordered_map<model::Hash128, Record, KeyHash>& map,
+                         const std::atomic<bool>* used, size_t whole_count) {
+    for (const auto& [key, rec] : map) {
+      if (rec.added) continue;
+      const bool in_use = used[rec.index].load(std::memory_order_relaxed);
+      if (rec.index < whole_count) {
+        wasted += in_use ? 0 : rec.size;
+      } else if (in_use) {
+        delta += rec.size;
+      } else {
+        delta_unused = true;
+      }
+    }
+  };
+  weigh(records_, used_.get(), whole_docs_);
+  weigh(batches_, batch_used_.get(), whole_batches_);
+  // A few builds' batches replace some of the whole file's: they are
+  // carried in the delta until it and what the whole file holds in vain
+  // come to half its size.
+  if ((wasted + delta) * 2 > whole_bytes_) return Plan::kWhole;
+  if (!added && !delta_unused && !delta_dropped_) return Plan::kNothing;
+  return Plan::kDelta;
+}
+
 bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
                       std::string* err) const {
+  return Stream(false, identity, sink, err);
+}
+
+bool TermCache::WriteDelta(const std::string& identity, const model::ByteSink& sink,
+                           std::string* err) const {
+  return Stream(true, identity, sink, err);
+}
+
+bool TermCache::Stream(bool delta, const std::string& identity, const model::ByteSink& sink,
+                       std::string* err) const {
   for (const model::SpillFile* spill : {&added_, &added_batches_}) {
     if (!spill->ok()) {
       *err = spill->error();
@@ -303,33 +385,36 @@ bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
     }
   }
   model::HashingWriter out(sink, err);
-  std::string piece(kMagic, sizeof kMagic - 1);
+  std::string piece(delta ? kDeltaMagic : kMagic, sizeof kMagic - 1);
   for (int i = 0; i < 4; ++i) piece.push_back(static_cast<char>(kFormat >> (8 * i)));
   PutVarint(&piece, identity.size());
   piece += identity;
+  if (delta) PutKey(&piece, whole_hash_);
   // The dictionary is kept whole (term numbers stay valid); terms of
   // documents that left the archive stay with it, which costs a few bytes.
-  PutVarint(&piece, dictionary_.size());
+  // A delta holds the terms numbered after the whole file's.
+  const size_t first_term = delta ? whole_terms_ : 0;
+  PutVarint(&piece, dictionary_.size() - first_term);
   out.Put(piece);
-  for (const std::string_view term : dictionary_) {
+  for (size_t t = first_term; t < dictionary_.size(); ++t) {
     piece.clear();
-    PutVarint(&piece, term.size());
-    piece += term;
+    PutVarint(&piece, dictionary_[t].size());
+    piece += dictionary_[t];
     out.Put(piece);
   }
   const auto put = [&out](std::string_view bytes, std::string*) {
     out.Put(bytes);
     return out.ok();
   };
-  // The records of Parse's file still in use, in its order, then the added
-  // ones: documents, then batches.
+  // The records of Parse's files still in use (a delta: of its delta), in
+  // their order, then the added ones: documents, then batches.
   const auto records = [&](const std::unordered_map<model::Hash128, Record, KeyHash>& map,
-                           size_t parsed_count, const std::atomic<bool>* used, size_t added_count,
-                           const model::SpillFile& added) {
+                           size_t from, size_t parsed_count, const std::atomic<bool>* used,
+                           size_t added_count, const model::SpillFile& added) {
     std::vector<const Record*> parsed(parsed_count, nullptr);
     size_t kept = added_count;
     for (const auto& [key, rec] : map) {
-      if (!rec.added && used[rec.index].load(std::memory_order_relaxed)) {
+      if (!rec.added && rec.index >= from && used[rec.index].load(std::memory_order_relaxed)) {
         parsed[rec.index] = &rec;
         ++kept;
       }
@@ -350,9 +435,9 @@ bool TermCache::Write(const std::string& identity, const model::ByteSink& sink,
     out.Put(std::string_view(data_).substr(run, run_end - run));
     return out.ok() && added.CopyTo(put, err);
   };
-  return records(records_, parsed_, used_.get(), added_count_, added_) &&
-         records(batches_, parsed_batches_, batch_used_.get(), added_batch_count_,
-                 added_batches_) &&
+  return records(records_, delta ? whole_docs_ : 0, parsed_, used_.get(), added_count_, added_) &&
+         records(batches_, delta ? whole_batches_ : 0, parsed_batches_, batch_used_.get(),
+                 added_batch_count_, added_batches_) &&
          out.Finish();
 }
 
@@ -369,6 +454,9 @@ void TermCache::Clear() {
   data_ = std::string();
   added_.Clear();
   parsed_ = parsed_terms_ = added_count_ = 0;
+  whole_bytes_ = whole_terms_ = whole_docs_ = whole_batches_ = 0;
+  whole_hash_ = {};
+  have_whole_ = delta_dropped_ = false;
 }
 
 }  // namespace listdigest::search

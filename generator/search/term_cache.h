@@ -9,6 +9,11 @@
 // in memory, and Write streams the file; memory holds the previous file as
 // loaded, the dictionary and an index of every record.
 //
+// As for the facts (model/facts_store.h), a build writes what it added to a
+// delta file (WriteDelta) that extends the whole file, until the delta and
+// the records of the whole file no longer used come to half its size
+// (SavePlan): each build replaces a few batches.
+//
 // File layout (integers as LEB128 varints unless said otherwise; format 2):
 //   "LDTERMS\n", u32 format, varint length + the generator's identity
 //   varint count, then each term: varint length + bytes (the dictionary)
@@ -22,6 +27,10 @@
 //     length; then varint length + the batch's packed postings (a run of
 //     BuildIndex: terms in order, each with its packed postings)
 //   16 bytes: Hash128 of everything before
+// Delta layout: "LDTERMD\n", u32 format, the identity as above, 16 bytes
+// (the whole file's trailing Hash128), then the dictionary, documents and
+// batches as above: its terms are numbered after the whole file's, and its
+// records may use both.
 #pragma once
 
 #include <atomic>
@@ -58,7 +67,15 @@ class TermCache {
   /// Takes a file Write wrote with the same `identity`, in place of
   /// anything the cache held; false, with `why`, when it is cut, corrupt or
   /// from another identity (the cache then stays empty and usable).
-  bool Parse(std::string file, const std::string& identity, std::string* why);
+  bool Parse(std::string file, const std::string& identity, std::string* why) {
+    return Parse(std::move(file), std::string::npos, identity, why, nullptr);
+  }
+  /// The same for the whole file's bytes followed by a delta file's (from
+  /// `whole` on; npos: no delta). A delta of another whole file is dropped
+  /// without a word, a damaged one with `delta_why` set; SavePlan then
+  /// writes a new one.
+  bool Parse(std::string file, size_t whole, const std::string& identity, std::string* why,
+             std::string* delta_why);
 
   /// Calls `hit(term number, term, stream)` for every term of the document
   /// with `key` and sets its lengths; false when the document is unknown (or
@@ -94,6 +111,17 @@ class TermCache {
 
   /// Whether Write would write other bytes than Parse took.
   bool Changed() const;
+  /// What a build writes: nothing, the delta file or the whole file.
+  using Plan = model::StorePlan;
+  Plan SavePlan() const;
+  /// Streams the delta file: the terms, documents and batches of the
+  /// loaded delta still in use, then those added. Only when a whole file
+  /// was parsed.
+  bool WriteDelta(const std::string& identity, const model::ByteSink& sink,
+                  std::string* err) const;
+  /// Loaded documents, and of them those of the delta file.
+  size_t loaded() const { return parsed_; }
+  size_t loaded_delta() const { return parsed_ - whole_docs_; }
   /// Streams the file to `sink`: the documents found or added since Parse
   /// (others are dropped). Neither the loaded records nor the added ones
   /// are copied in memory on the way. False, with `err` set, when the
@@ -115,6 +143,8 @@ class TermCache {
     size_t operator()(const model::Hash128& k) const { return k.lo ^ (k.hi * 0x9e3779b97f4a7c15ull); }
   };
   uint32_t TermNumber(const std::string& term);
+  bool Stream(bool delta, const std::string& identity, const model::ByteSink& sink,
+              std::string* err) const;
 
   std::string data_;
   model::SpillFile added_;
@@ -134,6 +164,11 @@ class TermCache {
   size_t parsed_terms_ = 0;
   size_t added_count_ = 0;
   std::string record_;  // Add's scratch
+  // The whole file Parse took (numbered first; a delta's after it).
+  bool have_whole_ = false;
+  bool delta_dropped_ = false;  // a delta file was there but not taken
+  size_t whole_bytes_ = 0, whole_terms_ = 0, whole_docs_ = 0, whole_batches_ = 0;
+  model::Hash128 whole_hash_;
 };
 
 }  // namespace listdigest::search

@@ -56,6 +56,51 @@ std::string DeltaPath(const std::string& whole) {
   return whole.substr(0, whole.size() - std::string_view(".bin").size()) + ".delta";
 }
 
+// A store's whole file and its delta file (when there is one), one after
+// the other in `bytes`; `whole` is the whole file's size. False when the
+// whole file cannot be read.
+bool ReadWithDelta(const std::string& path, std::string* bytes, size_t* whole) {
+  std::error_code no_size;  // the files are then read without a reservation
+  const std::string delta = DeltaPath(path);
+  bytes->clear();
+  bytes->reserve(fs::file_size(path, no_size) + fs::file_size(delta, no_size));
+  if (!AppendFileBytes(path, bytes)) return false;
+  *whole = bytes->size();
+  AppendFileBytes(delta, bytes);  // all of it or nothing
+  return true;
+}
+
+// Writes a store's whole file at `path` (and removes its delta, which
+// extends the file replaced), or only its delta file, or nothing, as `plan`
+// says (the whole file when there is none yet); `write` streams the delta
+// (true) or the whole file (false).
+bool SaveStore(const std::string& path, model::StorePlan plan,
+               const std::function<bool(bool, const model::ByteSink&, std::string*)>& write,
+               std::string* err) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) plan = model::StorePlan::kWhole;
+  if (plan == model::StorePlan::kWhole) {
+    if (!WriteAtomicallyStreamed(path,
+                                 [&](const model::ByteSink& sink, std::string* why) {
+                                   return write(false, sink, why);
+                                 },
+                                 err)) {
+      return false;
+    }
+    // A build killed before this removal drops the stale delta when it loads.
+    fs::remove(DeltaPath(path), ec);
+    return true;
+  }
+  if (plan == model::StorePlan::kNothing) return true;
+  // What this build added (and what of the delta it still uses) beside the
+  // whole file, which stays as it is.
+  return WriteAtomicallyStreamed(DeltaPath(path),
+                                 [&](const model::ByteSink& sink, std::string* why) {
+                                   return write(true, sink, why);
+                                 },
+                                 err);
+}
+
 // Where a store's records added by this build wait until Save: beside its
 // file, with a name that Save's clean-up of a killed build's leftovers knows.
 std::string SpillPath(const std::string& dir, const char* file) {
@@ -278,24 +323,24 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   noticed_ = !notice->empty();
   if (have_facts) {
     facts_loader_ = std::thread([this, facts_path] {
-      // facts.bin and facts.delta, one after the other in one string: the
-      // model's texts are views into it.
+      // The model's texts are views into the string.
       std::string facts;
-      std::error_code no_size;  // the file is then read without a reservation
-      const std::string delta_path = DeltaPath(facts_path);
-      facts.reserve(fs::file_size(facts_path, no_size) + fs::file_size(delta_path, no_size));
-      facts_ok_ = AppendFileBytes(facts_path, &facts);
-      const size_t whole = facts.size();
-      if (facts_ok_ && !AppendFileBytes(delta_path, &facts)) facts.resize(whole);
-      facts_ok_ = facts_ok_ && facts_.Parse(std::move(facts), whole, GeneratorIdentity(),
-                                            &facts_why_, &facts_delta_why_);
+      size_t whole = 0;
+      facts_ok_ = ReadWithDelta(facts_path, &facts, &whole) &&
+                  facts_.Parse(std::move(facts), whole, GeneratorIdentity(), &facts_why_,
+                               &facts_delta_why_);
       if (!facts_ok_ && facts_why_.empty()) facts_why_ = "unreadable (facts.bin)";
     });
   }
   terms_loader_ = std::thread([this, dir] {
     std::string terms;
-    have_terms_ = ReadWholeFile((fs::path(dir) / "terms.bin").string(), &terms);
-    if (have_terms_) terms_ok_ = terms_.Parse(std::move(terms), GeneratorIdentity(), &terms_why_);
+    const std::string path = (fs::path(dir) / "terms.bin").string();
+    size_t whole = 0;
+    have_terms_ = ReadWithDelta(path, &terms, &whole);
+    if (have_terms_) {
+      terms_ok_ = terms_.Parse(std::move(terms), whole, GeneratorIdentity(), &terms_why_,
+                               &terms_delta_why_);
+    }
   });
 }
 
@@ -323,6 +368,9 @@ search::TermCache* BuildCache::terms() {
       Late("build cache in " + dir_ + " is incomplete (no terms.bin): rebuilding it");
     } else if (!terms_ok_) {
       Late("build cache in " + dir_ + " is " + terms_why_ + ": rebuilding it");
+    } else if (!terms_delta_why_.empty()) {
+      Late((fs::path(dir_) / "terms.delta").string() + " is " + terms_delta_why_ +
+           ": indexing its documents again");
     }
   }
   return &terms_;
@@ -417,7 +465,6 @@ bool BuildCache::PrepareFolder(std::string* err) {
 }
 
 bool BuildCache::SaveModelFiles(const archive::Inbox& inbox, std::string* err) {
-  std::error_code ec;
   // The file is made twice, never held: once to hash it, once to write it
   // when it differs from the one read.
   model::Hasher hasher;
@@ -439,47 +486,21 @@ bool BuildCache::SaveModelFiles(const archive::Inbox& inbox, std::string* err) {
     }
     commits_hash_ = commits_hash;
   }
-  const std::string& identity = GeneratorIdentity();
-  const std::string facts_path = (fs::path(dir_) / "facts.bin").string();
-  model::FactsStore::Plan plan = facts_.SavePlan();
-  if (!fs::exists(facts_path, ec)) plan = model::FactsStore::Plan::kWhole;
-  if (plan == model::FactsStore::Plan::kDelta) {
-    // The records this build added (and the delta's it still uses) beside
-    // the whole file, which stays as it is.
-    return WriteAtomicallyStreamed(DeltaPath(facts_path),
-                                   [&](const model::ByteSink& sink, std::string* why) {
-                                     return facts_.WriteDelta(identity, sink, why);
-                                   },
-                                   err);
-  }
-  if (plan == model::FactsStore::Plan::kWhole) {
-    if (!WriteAtomicallyStreamed(facts_path,
-                                 [&](const model::ByteSink& sink, std::string* why) {
-                                   return facts_.Write(identity, sink, why);
-                                 },
-                                 err)) {
-      return false;
-    }
-    // The delta extends the file just replaced: of no use now (a build
-    // killed before this removal drops it when it loads).
-    fs::remove(DeltaPath(facts_path), ec);
-  }
-  return true;
+  return SaveStore((fs::path(dir_) / "facts.bin").string(), facts_.SavePlan(),
+                   [this](bool delta, const model::ByteSink& sink, std::string* why) {
+                     return delta ? facts_.WriteDelta(GeneratorIdentity(), sink, why)
+                                  : facts_.Write(GeneratorIdentity(), sink, why);
+                   },
+                   err);
 }
 
 bool BuildCache::SaveTerms(std::string* err) {
-  std::error_code ec;
-  const std::string& identity = GeneratorIdentity();
-  if (terms_.Changed() || !fs::exists(fs::path(dir_) / "terms.bin", ec)) {
-    if (!WriteAtomicallyStreamed((fs::path(dir_) / "terms.bin").string(),
-                                 [&](const model::ByteSink& sink, std::string* why) {
-                                   return terms_.Write(identity, sink, why);
-                                 },
-                                 err)) {
-      return false;
-    }
-  }
-  return true;
+  return SaveStore((fs::path(dir_) / "terms.bin").string(), terms_.SavePlan(),
+                   [this](bool delta, const model::ByteSink& sink, std::string* why) {
+                     return delta ? terms_.WriteDelta(GeneratorIdentity(), sink, why)
+                                  : terms_.Write(GeneratorIdentity(), sink, why);
+                   },
+                   err);
 }
 
 }  // namespace listdigest::site

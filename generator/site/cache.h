@@ -8,7 +8,7 @@
 //   facts.bin    the facts of every message, by blob id (model/facts_store.h);
 //                a build that adds a few writes them to facts.delta beside it
 //   terms.bin    the search terms of every search document, by a hash of its
-//                text (search/term_cache.h)
+//                text (search/term_cache.h), and terms.delta in the same way
 // Records a build adds to the facts and terms wait in spill files beside
 // them (facts.bin.tmp-<pid>-added) until Save streams them into the new
 // files, so a build of any size holds neither store's additions in memory.
@@ -91,7 +91,7 @@ class BuildCache {
   // The loaders and what they found; read once joined.
   std::thread facts_loader_, terms_loader_;
   bool facts_ok_ = false, have_terms_ = false, terms_ok_ = false;
-  std::string facts_why_, facts_delta_why_, terms_why_;
+  std::string facts_why_, facts_delta_why_, terms_why_, terms_delta_why_;
   bool noticed_ = false;
   std::vector<std::string> late_notices_;
   // StartSavingFacts' thread and what it did.

@@ -81,8 +81,12 @@ Batch MakeBatch(int i, const std::string& salt = "") {
 // `docs` and `batches` in that order, built from the layout in
 // term_cache.h, independently of TermCache; terms new to the dictionary
 // join it in the order the documents name them.
+// With `extends` (a whole file), the delta file of those records instead:
+// its dictionary holds the terms after the `dictionary` given.
 std::string Expected(const std::string& identity, std::vector<std::string> dictionary,
-                     const std::vector<Doc>& docs, const std::vector<Batch>& batches = {}) {
+                     const std::vector<Doc>& docs, const std::vector<Batch>& batches = {},
+                     const std::string* extends = nullptr) {
+  const size_t first_term = extends ? dictionary.size() : 0;
   std::map<std::string, size_t> numbers;
   for (size_t i = 0; i < dictionary.size(); ++i) numbers.emplace(dictionary[i], i);
   std::string records;
@@ -102,14 +106,15 @@ std::string Expected(const std::string& identity, std::vector<std::string> dicti
     Varint(&records, rest.size());
     records += rest;
   }
-  std::string out = "LDTERMS\n";
+  std::string out = extends ? "LDTERMD\n" : "LDTERMS\n";
   out += std::string("\x02\x00\x00\x00", 4);
   Varint(&out, identity.size());
   out += identity;
-  Varint(&out, dictionary.size());
-  for (const std::string& term : dictionary) {
-    Varint(&out, term.size());
-    out += term;
+  if (extends) out += extends->substr(extends->size() - 16);
+  Varint(&out, dictionary.size() - first_term);
+  for (size_t t = first_term; t < dictionary.size(); ++t) {
+    Varint(&out, dictionary[t].size());
+    out += dictionary[t];
   }
   Varint(&out, docs.size());
   out += records;
@@ -134,13 +139,16 @@ bool FoundAs(const search::TermCache& cache, const Batch& b) {
          got.run == b.run;
 }
 
-std::string Written(const search::TermCache& cache, const std::string& identity) {
+// The file a cache writes, whole or its delta.
+std::string Written(const search::TermCache& cache, const std::string& identity,
+                    bool delta = false) {
   std::string bytes, err;
   const auto sink = [&bytes](std::string_view piece, std::string*) {
     bytes += piece;
     return true;
   };
-  REQUIRE_MESSAGE(cache.Write(identity, sink, &err), err);
+  const bool ok = delta ? cache.WriteDelta(identity, sink, &err) : cache.Write(identity, sink, &err);
+  REQUIRE_MESSAGE(ok, err);
   return bytes;
 }
 
@@ -240,6 +248,141 @@ TEST_CASE("term cache file: the streamed file is the documented layout byte for 
     for (const Batch& b : batch_order) REQUIRE(FoundAs(third, b));
     CHECK_FALSE(third.Changed());
     CHECK(Written(third, "id") == next);
+  }
+}
+
+TEST_CASE("term cache file: what a build adds goes to the delta file, until it comes to half") {
+  using Plan = search::TermCache::Plan;
+  std::vector<Doc> docs;
+  std::vector<Batch> batches;
+  search::TermCache first;
+  for (int i = 0; i < 400; ++i) {
+    docs.push_back(MakeDoc(i));
+    Add(&first, docs.back());
+  }
+  for (int i = 0; i < 20; ++i) {
+    batches.push_back(MakeBatch(i));
+    first.AddBatch(batches.back().key, batches.back().lengths, batches.back().run);
+  }
+  CHECK(first.SavePlan() == Plan::kWhole);  // nothing loaded
+  const std::string whole = Written(first, "id");
+  const std::vector<std::string> dictionary = DictionaryOf(docs);
+
+  // A build that finds all but batch 3 and document 7, and adds 20
+  // documents (10 with terms new to the dictionary) and a batch.
+  search::TermCache second;
+  std::string why, delta_why;
+  REQUIRE(second.Parse(whole, "id", &why));
+  for (int i = 0; i < 400; ++i) {
+    if (i != 7) REQUIRE(FoundAs(second, docs[i]));
+  }
+  for (int i = 0; i < 20; ++i) {
+    if (i != 3) REQUIRE(FoundAs(second, batches[i]));
+  }
+  CHECK(second.SavePlan() == Plan::kNothing);  // what it no longer uses stays in the file
+  std::vector<Doc> added;
+  for (int i = 400; i < 420; ++i) {
+    added.push_back(MakeDoc(i % 2 ? i : i - 400, "-later"));
+    Add(&second, added.back());
+  }
+  const Batch extra = MakeBatch(20, "-later");
+  second.AddBatch(extra.key, extra.lengths, extra.run);
+  CHECK(second.SavePlan() == Plan::kDelta);
+  const std::string delta = Written(second, "id", true);
+  CHECK(delta == Expected("id", dictionary, added, {extra}, &whole));
+
+  // Loaded together: every record is found; the whole file they make is
+  // the one a build without the delta would write.
+  search::TermCache third;
+  REQUIRE(third.Parse(whole + delta, whole.size(), "id", &why, &delta_why));
+  CHECK(delta_why.empty());
+  CHECK(third.loaded() == 420);
+  CHECK(third.loaded_delta() == 20);
+  std::vector<Doc> all = docs;
+  all.insert(all.end(), added.begin(), added.end());
+  for (const Doc& d : all) REQUIRE(FoundAs(third, d));
+  std::vector<Batch> all_batches = batches;
+  all_batches.push_back(extra);
+  for (const Batch& b : all_batches) REQUIRE(FoundAs(third, b));
+  CHECK(third.SavePlan() == Plan::kNothing);
+  CHECK(Written(third, "id") == Expected("id", {}, all, all_batches));
+  // One more document: the delta keeps the 20 and adds it.
+  const Doc one = MakeDoc(500, "-last");
+  Add(&third, one);
+  CHECK(third.SavePlan() == Plan::kDelta);
+  std::vector<Doc> delta_docs = added;
+  delta_docs.push_back(one);
+  CHECK(Written(third, "id", true) == Expected("id", dictionary, delta_docs, {extra}, &whole));
+
+  // Batches added build after build: the whole file is written once the
+  // delta comes to half its size.
+  search::TermCache fourth;
+  REQUIRE(fourth.Parse(whole + delta, whole.size(), "id", &why, &delta_why));
+  for (const Doc& d : all) REQUIRE(FoundAs(fourth, d));
+  for (const Batch& b : all_batches) REQUIRE(FoundAs(fourth, b));
+  int replaced = 0;
+  while (fourth.SavePlan() != Plan::kWhole) {
+    const Batch b = MakeBatch(replaced, "-again");
+    fourth.AddBatch(b.key, b.lengths, b.run);
+    ++replaced;
+  }
+  // (The delta written now, header and dictionary aside: just past half.)
+  const size_t delta_size = Written(fourth, "id", true).size();
+  CHECK(replaced > 1);
+  CHECK(delta_size * 2 > whole.size());
+  CHECK(delta_size * 2 < whole.size() + 2 * (3200 + 200));
+  // Batches it no longer uses count too: without finding its batches, a
+  // build that adds one writes the whole file.
+  search::TermCache fifth;
+  REQUIRE(fifth.Parse(whole + delta, whole.size(), "id", &why, &delta_why));
+  for (const Doc& d : all) REQUIRE(FoundAs(fifth, d));
+  CHECK(fifth.SavePlan() == Plan::kDelta);  // the delta's batch no longer used
+  for (int i = 0; i < 20; ++i) {
+    const Batch b = MakeBatch(i, "-again");
+    fifth.AddBatch(b.key, b.lengths, b.run);
+  }
+  CHECK(fifth.SavePlan() == Plan::kWhole);
+}
+
+TEST_CASE("term cache file: a delta file of another whole file or damaged is dropped") {
+  using Plan = search::TermCache::Plan;
+  search::TermCache first;
+  std::vector<Doc> docs;
+  for (int i = 0; i < 100; ++i) {
+    docs.push_back(MakeDoc(i));
+    Add(&first, docs.back());
+  }
+  const std::string whole = Written(first, "id");
+  search::TermCache second;
+  std::string why, delta_why;
+  REQUIRE(second.Parse(whole, "id", &why));
+  for (const Doc& d : docs) REQUIRE(FoundAs(second, d));
+  const Doc later = MakeDoc(7, "-later");
+  Add(&second, later);
+  const std::string delta = Written(second, "id", true);
+  const std::string other_whole = Written(second, "id");
+  std::string flipped = delta;
+  flipped[flipped.size() / 2] ^= 0x20;
+  struct Case {
+    const char* name;
+    std::string whole, delta, why;
+  };
+  const std::vector<Case> cases = {
+      {"of another whole file", other_whole, delta, ""},
+      {"a byte changed", whole, flipped, "corrupt (checksum mismatch)"},
+      {"cut", whole, delta.substr(0, delta.size() - 3), "corrupt (checksum mismatch)"},
+      {"not a delta", whole, whole, "corrupt (not a terms delta)"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    search::TermCache cache;
+    delta_why = "unset";
+    REQUIRE(cache.Parse(c.whole + c.delta, c.whole.size(), "id", &why, &delta_why));
+    CHECK(delta_why == (c.why.empty() ? "unset" : c.why));
+    CHECK(cache.loaded_delta() == 0);
+    for (const Doc& d : docs) REQUIRE(FoundAs(cache, d));
+    CHECK(FoundAs(cache, later) == (c.whole == other_whole));
+    CHECK(cache.SavePlan() == Plan::kDelta);  // the delta on disk is replaced
   }
 }
 
