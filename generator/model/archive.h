@@ -153,6 +153,11 @@ struct SeriesVersion {
   State state = State::kNew;
   int applied_by = -1;        // person, when applied
   int applied_message = -1;   // the reply saying so
+  // For WaitingForReview, set by GroupSeries: the commit time of its first
+  // reply, and the first commit time of a later version of its series
+  // (INT64_MAX: none).
+  int64_t first_reply = INT64_MAX;
+  int64_t next_version = INT64_MAX;
 };
 
 struct Series {
@@ -174,6 +179,7 @@ struct Archive {
   std::vector<Person> people;          // sorted by email
   std::vector<SeriesVersion> versions;
   std::vector<Series> series;          // sorted by id
+  std::vector<int> versions_by_time;   // version indices by their head's commit time
   // The first message with an id, by its MessageKey. Two ids with the same
   // 64-bit key are one id here: by accident that takes about 4·10⁹ ids; on
   // purpose it gives no more than sending a message with that id would.

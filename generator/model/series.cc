@@ -614,26 +614,53 @@ std::string VersionChangelog(const Archive& a, int version) {
 }
 
 std::vector<int> WaitingForReview(const Archive& a, int64_t end, int64_t window) {
+  // The versions whose head came in the window; then those neither answered
+  // nor followed by a later version by `end`. Each digest asks this: it
+  // costs the window's versions, not the archive's.
+  const auto head_time = [&a](int vi) { return a.messages[a.versions[vi].head].time; };
+  auto it = std::lower_bound(a.versions_by_time.begin(), a.versions_by_time.end(), end - window,
+                             [&](int vi, int64_t t) { return head_time(vi) < t; });
   std::vector<std::pair<size_t, int>> found;  // head position, version
-  for (size_t vi = 0; vi < a.versions.size(); ++vi) {
-    const SeriesVersion& v = a.versions[vi];
-    const MessageFacts& head = a.messages[v.head];
-    if (head.time > end || head.time < end - window) continue;
-    bool answered = false;
-    for (int r : v.replies) answered = answered || a.messages[r].time <= end;
-    if (answered) continue;
-    bool followed = false;
-    for (int other : a.series[v.series].versions) {
-      const MessageFacts& other_head = a.messages[a.versions[other].head];
-      followed = followed || (other_head.position > head.position && other_head.time <= end);
-    }
-    if (!followed) found.emplace_back(head.position, int(vi));
+  for (; it != a.versions_by_time.end() && head_time(*it) <= end; ++it) {
+    const SeriesVersion& v = a.versions[*it];
+    if (v.first_reply <= end || v.next_version <= end) continue;
+    found.emplace_back(a.messages[v.head].position, *it);
   }
   std::sort(found.begin(), found.end());
   std::vector<int> out;
   for (const auto& [position, vi] : found) out.push_back(vi);
   return out;
 }
+
+namespace {
+
+// What WaitingForReview needs of each version, worked out once.
+void IndexReviews(Archive* a) {
+  for (SeriesVersion& v : a->versions) {
+    for (int r : v.replies) v.first_reply = std::min(v.first_reply, a->messages[r].time);
+  }
+  // A later version is one whose head comes later in the archive.
+  std::vector<int> by_position;
+  for (const Series& s : a->series) {
+    by_position = s.versions;
+    std::sort(by_position.begin(), by_position.end(), [a](int x, int y) {
+      return a->messages[a->versions[x].head].position < a->messages[a->versions[y].head].position;
+    });
+    int64_t next = INT64_MAX;
+    for (size_t k = by_position.size(); k-- > 0;) {
+      SeriesVersion& v = a->versions[by_position[k]];
+      v.next_version = next;
+      next = std::min(next, a->messages[v.head].time);
+    }
+  }
+  a->versions_by_time.resize(a->versions.size());
+  for (size_t i = 0; i < a->versions.size(); ++i) a->versions_by_time[i] = int(i);
+  std::stable_sort(a->versions_by_time.begin(), a->versions_by_time.end(), [a](int x, int y) {
+    return a->messages[a->versions[x].head].time < a->messages[a->versions[y].head].time;
+  });
+}
+
+}  // namespace
 
 void GroupSeries(Archive* archive) {
   Grouper(archive).Run();
@@ -651,6 +678,7 @@ void GroupSeries(Archive* archive) {
   }
   archive->series = std::move(sorted);
   for (auto& v : archive->versions) v.series = new_index[v.series];
+  IndexReviews(archive);
 }
 
 }  // namespace listdigest::model
