@@ -157,14 +157,19 @@ std::vector<std::string> Output::pages() const {
 }
 
 void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) fn(i);
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < jobs && size_t(t) < n; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
+  SharedWork work(n, fn);
+  work.WorkOn(static_cast<int>(std::min<size_t>(std::max(jobs, 1), std::max<size_t>(n, 1))));
+}
+
+void SharedWork::Work() {
+  for (size_t i = next_++; i < n_; i = next_++) fn_(i);
+}
+
+void SharedWork::WorkOn(int threads) {
+  std::vector<std::thread> more;
+  for (int t = 1; t < threads; ++t) more.emplace_back([this] { Work(); });
+  Work();
+  for (auto& t : more) t.join();
 }
 
 std::string DumpJson(const nlohmann::json& value) {

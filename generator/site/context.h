@@ -3,6 +3,7 @@
 // context; only Output touches the output folder.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "model/archive.h"
 #include "model/digest.h"
+#include "pages/series_views.h"
 #include "pages/views.h"
 #include "site/build.h"
 #include "site/writer.h"
@@ -84,6 +86,24 @@ struct BuildContext {
 /// Runs fn(i) for i in [0, n) on `jobs` threads.
 void ParallelFor(size_t n, int jobs, const std::function<void(size_t)>& fn);
 
+/// fn(i) for i in [0, n), for threads that join as they become free: each
+/// takes items until none is left. Whoever started it waits for the others
+/// (joins their threads) before it counts on every item being done.
+class SharedWork {
+ public:
+  SharedWork(size_t n, std::function<void(size_t)> fn) : n_(n), fn_(std::move(fn)) {}
+  /// Takes items on this thread until none is left.
+  void Work();
+  /// The same on `threads` threads (this one and threads − 1 more);
+  /// returns when they are done.
+  void WorkOn(int threads);
+
+ private:
+  const size_t n_;
+  const std::function<void(size_t)> fn_;
+  std::atomic<size_t> next_{0};
+};
+
 /// The fields a page gets from where it is, added to its view by
 /// Output::Render: `canonical_url` (base_url + path, "" without base_url or
 /// for 404.html), `nav` (Digests, Series, Contributors, then the content
@@ -100,6 +120,9 @@ void WriteDigestPages(BuildContext& ctx);   // digests/, home, 404, feed.xml, st
 void WriteContributorPages(BuildContext& ctx);  // contributors/, one folder per person
 void WriteSearchIndex(BuildContext& ctx);   // search/: index files and the search page
 void WriteSeriesPages(BuildContext& ctx);     // series/: one folder per series, the index
+// The same in two parts: the series' folders as shared work, then the index.
+SharedWork SeriesFolders(BuildContext& ctx, const pages::DigestIds& digests);
+void WriteSeriesIndex(BuildContext& ctx);
 void WriteContentPages(BuildContext& ctx);  // <name>/ for each content/<name>.md
 void WriteSitemap(BuildContext& ctx);       // sitemap.xml, from every page written before
 

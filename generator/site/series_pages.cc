@@ -12,9 +12,14 @@ constexpr size_t kSeriesPerPage = 100;
 }  // namespace
 
 void WriteSeriesPages(BuildContext& ctx) {
-  const auto& a = ctx.archive;
   const pages::DigestIds digests = pages::DigestIdsOf(ctx.digests);
-  ParallelFor(a.series.size(), ctx.jobs, [&](size_t i) {
+  SeriesFolders(ctx, digests).WorkOn(ctx.jobs);
+  WriteSeriesIndex(ctx);
+}
+
+SharedWork SeriesFolders(BuildContext& ctx, const pages::DigestIds& digests) {
+  return SharedWork(ctx.archive.series.size(), [&ctx, &digests](size_t i) {
+    const auto& a = ctx.archive;
     const std::string dir = pages::SeriesPath(a.series[i]);
     const int series = static_cast<int>(i);
     // A series nothing new touched keeps its files without making them.
@@ -30,7 +35,11 @@ void WriteSeriesPages(BuildContext& ctx) {
     ctx.out.Write(files[2].first, pages::RenderAtom(pages::SeriesFeed(a, series, ctx.info)),
                   files[2].second);
   });
-  const std::vector<pages::SeriesIndexPage> index = pages::SeriesIndexPages(a, ctx.info, kSeriesPerPage);
+}
+
+void WriteSeriesIndex(BuildContext& ctx) {
+  const std::vector<pages::SeriesIndexPage> index =
+      pages::SeriesIndexPages(ctx.archive, ctx.info, kSeriesPerPage);
   ParallelFor(index.size(), ctx.jobs,
               [&](size_t i) { ctx.out.Render(index[i].path, "series_index", index[i].view); });
 }

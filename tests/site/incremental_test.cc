@@ -471,6 +471,7 @@ TEST_CASE("incremental: --quiet prints nothing; --summary-json says what was don
   }
   CHECK(steps.count("series pages") == 1);
   CHECK(steps.count("search index") == 1);
+  CHECK(steps.count("waiting for search") == 1);
   CHECK(s["diagnostics"].is_number());
 
   r = Build(w.inc, site, "--quiet --summary-json " + Q(json_file));
