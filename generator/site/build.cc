@@ -5,11 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <map>
 #include <thread>
 
@@ -82,27 +80,14 @@ pages::SiteInfo InfoOf(const config::Config& c) {
 
 }  // namespace
 
-namespace {
-
-// A "Vm…:" line of /proc/self/status, in MB.
-double StatusMb(const char* field) {
+double PeakMemoryMb() {
   std::ifstream status("/proc/self/status");
   std::string line;
-  const size_t n = std::strlen(field);
   while (std::getline(status, line)) {
-    if (line.compare(0, n, field) == 0) return std::atof(line.c_str() + n) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024;
   }
   return 0;
 }
-
-// Above this the series folders wait for the search index (see BuildSite).
-constexpr double kSeriesAlongsideSearchMb = 640;
-
-}  // namespace
-
-double PeakMemoryMb() { return StatusMb("VmHWM:"); }
-
-double MemoryMb() { return StatusMb("VmRSS:"); }
 
 int ThreadCount(int jobs) {
   if (jobs > 0) return jobs;
@@ -198,42 +183,34 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   // The search index is built on a thread of its own while the pages are
   // written: much of it (merging and encoding the terms) runs on one core.
   // Its step is timed on that thread. The series folders are work the two
-  // threads share: the main thread starts on them after the digest and
-  // contributor pages, one at a time while the index is built; the search
-  // thread joins in when the index is done, with the other threads --jobs
-  // allows. A build that holds much memory by then leaves them all until
-  // the index is done: alongside its merge they raised the peak of the
-  // 500,000-message scale archive from 934 to 990 MiB, over 1 GB.
+  // threads share: the main thread writes them first, one at a time, while
+  // the index reads its documents, then the digest and contributor pages
+  // alongside the index's merge; the search thread takes on the series
+  // left when the index is done (with the other threads --jobs allows).
+  // Written after the digest and contributor pages, alongside the merge,
+  // the series raised the peak memory of the 500,000-message scale archive
+  // from 934 MiB (series after the index) to 990 MiB, over 1 GB; in this
+  // order it is 946 MiB.
   const pages::DigestIds digest_ids = pages::DigestIdsOf(digests);
   SharedWork series_folders = SeriesFolders(ctx, digest_ids);
   StepTime search_step{"search index", 0, 0};
-  std::promise<void> index_done;
-  std::thread search([&ctx, &search_step, &series_folders, &index_done, jobs] {
+  std::thread search([&ctx, &search_step, &series_folders, jobs] {
     const auto search_start = Clock::now();
     WriteSearchIndex(ctx);
     search_step.seconds = std::chrono::duration<double>(Clock::now() - search_start).count();
     search_step.peak_mb = PeakMemoryMb();
-    index_done.set_value();
     series_folders.WorkOn(std::max(1, jobs - 1));
   });
+  series_folders.Work();
+  finish_step("series pages");
   WriteDigestPages(ctx);
   finish_step("digest pages");
   WriteContributorPages(ctx);
   finish_step("contributor pages");
-  double waited = 0;  // for the search thread
-  const auto wait = [&waited](const std::function<void()>& until) {
-    const auto wait_start = Clock::now();
-    until();
-    waited += std::chrono::duration<double>(Clock::now() - wait_start).count();
-  };
-  if (MemoryMb() >= kSeriesAlongsideSearchMb) wait([&] { index_done.get_future().wait(); });
-  step_start = Clock::now();
-  series_folders.Work();
-  finish_step("series pages");
   // What is left of the index (and of the series it took on) when the main
   // thread has nothing more to do.
-  wait([&] { search.join(); });
-  summary->steps.push_back({"waiting for search", waited, PeakMemoryMb()});
+  search.join();
+  finish_step("waiting for search");
   summary->steps.push_back(search_step);
   step_start = Clock::now();
   using StepFn = void (*)(BuildContext&);

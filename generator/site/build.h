@@ -63,8 +63,6 @@ struct StepTime {
 
 /// The process's peak resident memory so far, in MB (0 where unknown).
 double PeakMemoryMb();
-/// Its resident memory now, in MB (0 where unknown).
-double MemoryMb();
 
 struct BuildSummary {
   size_t messages = 0;
