@@ -756,8 +756,11 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
     emit("t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n");
     shard.clear();
   };
-  constexpr size_t kBlockTerms = 16384;
-  constexpr size_t kBlockBytes = 8 << 20;
+  // A block's parts and its encoded terms are in memory at once: with 8 MB
+  // blocks the peak of 500,000 messages was 13 MiB higher (955 MiB), with
+  // no gain in time.
+  constexpr size_t kBlockTerms = 4096;
+  constexpr size_t kBlockBytes = 2 << 20;
   const int jobs = std::max(1, options.jobs);
   std::vector<std::string> keys;
   // The block's parts, copied one after the other; term k has parts
