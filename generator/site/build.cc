@@ -184,9 +184,10 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   // written: much of it (merging and encoding the terms) runs on one core.
   // Its step is timed on that thread. The series folders are work the two
   // threads share: the main thread writes them first, one at a time, while
-  // the index reads its documents, then the digest and contributor pages
-  // alongside the index's merge; the search thread takes on the series
-  // left when the index is done (with the other threads --jobs allows).
+  // the index reads its documents, then the digest and contributor pages,
+  // the series index and the content pages alongside the index's merge; the
+  // search thread takes on the series left when the index is done (with the
+  // other threads --jobs allows).
   // Written after the digest and contributor pages, alongside the merge,
   // the series raised the peak memory of the 500,000-message scale archive
   // from 934 MiB (series after the index) to 990 MiB, over 1 GB; in this
@@ -207,22 +208,19 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   finish_step("digest pages");
   WriteContributorPages(ctx);
   finish_step("contributor pages");
+  WriteSeriesIndex(ctx);
+  finish_step("series index");
+  WriteContentPages(ctx);
+  finish_step("content pages");
   // What is left of the index (and of the series it took on) when the main
-  // thread has nothing more to do.
+  // thread has nothing more to do. The sitemap lists every page, the
+  // search page too.
   search.join();
   finish_step("waiting for search");
   summary->steps.push_back(search_step);
   step_start = Clock::now();
-  using StepFn = void (*)(BuildContext&);
-  static const std::pair<const char*, StepFn> kSteps[] = {
-      {"series index", WriteSeriesIndex},
-      {"content pages", WriteContentPages},
-      {"sitemap", WriteSitemap},
-  };
-  for (const auto& [name, run] : kSteps) {
-    run(ctx);
-    finish_step(name);
-  }
+  WriteSitemap(ctx);
+  finish_step("sitemap");
   const std::string first_error = out.first_error();
   if (!first_error.empty()) {
     *err = first_error;
