@@ -229,6 +229,59 @@ TEST_CASE("incremental: two steps equal one step, file by file; --jobs 1 equals 
   CHECK(Diff(ReadTree(site), one_step).empty());
 }
 
+TEST_CASE("incremental: small steps add to facts.delta; three steps equal one step") {
+  World& w = TheWorld();
+  ArchiveFull();
+  const std::string epoch2 = w.inbox + "/git/2.git";
+  const std::string head2 = Git(epoch2, "rev-parse HEAD");
+  // Epoch 2 is moved back and forth: put back whatever happens.
+  struct Restore {
+    std::string git_dir, head;
+    ~Restore() {
+      std::string out;
+      testing::Run("git --git-dir=" + Q(git_dir) + " update-ref refs/heads/master " + head, &out);
+    }
+  } restore{epoch2, head2};
+  // A config and cache of its own, so that the first step starts empty.
+  const std::string config = w.dir + "/steps/site.toml";
+  const std::string cache = w.dir + "/steps/.listdigest-cache";
+  const std::string site = w.dir + "/site-steps";
+  testing::WriteFile(config, kWeekConfig);
+  Git(epoch2, "update-ref refs/heads/master " + head2 + "~40");
+  Result r = Build(config, site);
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  // (A few of the 40 commits left out hold no mail.)
+  const long first = Messages(r.output);
+  CHECK(first > kMessages - 41);
+  CHECK(first < kMessages - 30);
+  const std::string facts = testing::ReadFile(cache + "/facts.bin");
+  CHECK_FALSE(fs::exists(cache + "/facts.delta"));
+
+  // 20 commits more: their facts go to facts.delta; facts.bin stays.
+  Git(epoch2, "update-ref refs/heads/master " + head2 + "~20");
+  r = Build(config, site);
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  const long second = Messages(r.output);
+  CHECK(second > first);
+  CHECK(ReadAndCached(r.output) == std::pair<long, long>{second - first, first});
+  CHECK(testing::ReadFile(cache + "/facts.bin") == facts);
+  REQUIRE(fs::exists(cache + "/facts.delta"));
+  const uintmax_t delta = fs::file_size(cache + "/facts.delta");
+
+  // The last 20: the delta is loaded with facts.bin (nothing read twice) and
+  // grows; the site is the one-step site, file by file.
+  Git(epoch2, "update-ref refs/heads/master " + head2);
+  r = Build(config, site);
+  REQUIRE_MESSAGE(r.status == 0, r.output);
+  CHECK(Messages(r.output) == kMessages);
+  CHECK(ReadAndCached(r.output) == std::pair<long, long>{kMessages - second, second});
+  CHECK(testing::ReadFile(cache + "/facts.bin") == facts);
+  CHECK(fs::file_size(cache + "/facts.delta") > delta);
+  const Tree steps = ReadTree(site);
+  const Tree one_step = Reference(kWeekConfig, "site-one-step");
+  CHECK_MESSAGE(Diff(steps, one_step).empty(), Diff(steps, one_step));
+}
+
 TEST_CASE("incremental: files that no longer belong are removed, and only those") {
   World& w = TheWorld();
   ArchiveFull();
