@@ -212,6 +212,10 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   finish_step("series index");
   WriteContentPages(ctx);
   finish_step("content pages");
+  // The files this build replaced are removed from now on, alongside the
+  // index's last files: those left for Finish made a small build's last step
+  // a third longer.
+  out.writer().RemoveReplacedMeanwhile();
   // What is left of the index (and of the series it took on) when the main
   // thread has nothing more to do. The sitemap lists every page, the
   // search page too.

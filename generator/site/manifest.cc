@@ -292,8 +292,12 @@ bool AppendFileBytes(const std::string& path, std::string* out) {
 }
 
 bool StatFile(const std::string& path, uint64_t* size, int64_t* mtime_ns) {
+  return StatFileAt(AT_FDCWD, path, size, mtime_ns);
+}
+
+bool StatFileAt(int dir_fd, const std::string& path, uint64_t* size, int64_t* mtime_ns) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::fstatat(dir_fd, path.c_str(), &st, 0) != 0 || !S_ISREG(st.st_mode)) return false;
   *size = static_cast<uint64_t>(st.st_size);
   *mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return true;

@@ -22,13 +22,49 @@ bool ReadFile(const fs::path& path, std::string* out) { return ReadFileBytes(pat
 }  // namespace
 
 Writer::~Writer() {
+  StopRemover();
   if (pending_fd_ >= 0) ::close(pending_fd_);
+  if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+bool Writer::Stat(const std::string& relative, uint64_t* size, int64_t* mtime_ns) const {
+  if (out_fd_ >= 0) return StatFileAt(out_fd_, relative, size, mtime_ns);
+  return StatFile((fs::path(out_dir_) / relative).string(), size, mtime_ns);
+}
+
+void Writer::RemoveReplacedMeanwhile() {
+  std::lock_guard<std::mutex> lock(replaced_mutex_);
+  if (removing_meanwhile_) return;
+  removing_meanwhile_ = true;
+  remover_ = std::thread([this] {
+    std::vector<std::string> batch;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> waiting(replaced_mutex_);
+        replaced_added_.wait(waiting, [this] { return !replaced_.empty() || stop_remover_; });
+        if (replaced_.empty()) return;
+        batch.swap(replaced_);
+      }
+      for (const std::string& path : batch) ::unlink(path.c_str());
+      batch.clear();
+    }
+  });
+}
+
+void Writer::StopRemover() {
+  {
+    std::lock_guard<std::mutex> lock(replaced_mutex_);
+    stop_remover_ = true;
+  }
+  replaced_added_.notify_one();
+  if (remover_.joinable()) remover_.join();
 }
 
 void Writer::Begin(Manifest previous, std::set<std::string> pending, const OutputState* state) {
   previous_ = std::move(previous);
   pending_ = std::move(pending);
   state_ = state;
+  if (out_fd_ < 0) out_fd_ = ::open(out_dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   // Temporary files of a build that was killed: the folder is ours, and so
   // is a probe file of CheckWritable (".listdigest-probe-<pid>").
   std::error_code ec;
@@ -64,7 +100,7 @@ bool Writer::KeepIfInputsUnchanged(
     }
     uint64_t size = 0;
     int64_t mtime = 0;
-    if (!StatFile((fs::path(out_dir_) / relative).string(), &size, &mtime) ||
+    if (!Stat(relative, &size, &mtime) ||
         size != file->second.size || mtime != file->second.mtime_ns) {
       return false;
     }
@@ -94,7 +130,7 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
     const auto was = state_->files.find(relative);
     if (old != previous_.end() && was != state_->files.end() &&
         was->second.size == old->second.size &&
-        StatFile(path.string(), &file.size, &file.mtime_ns) && file.size == was->second.size &&
+        Stat(relative, &file.size, &file.mtime_ns) && file.size == was->second.size &&
         file.mtime_ns == was->second.mtime_ns) {
       if (old->second == entry) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -107,7 +143,7 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   }
   if (!known_different) {
     std::string old;
-    if (ReadFile(path, &old) && old == bytes && StatFile(path.string(), &file.size, &file.mtime_ns)) {
+    if (ReadFile(path, &old) && old == bytes && Stat(relative, &file.size, &file.mtime_ns)) {
       std::lock_guard<std::mutex> lock(mutex_);
       Record(relative, entry, file);
       ++unchanged_;
@@ -161,19 +197,24 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   // one, as with rename; but ext4 does not flush the new file's data at once
   // (auto_da_alloc), which rename over an existing file does, and which made
   // rewriting a thousand search files wait on the disk for a second. Old
-  // files go all at once at the end: on ext4 without a journal, creating a
-  // file skips over the inodes deleted in the last 30 seconds one by one, so
-  // deleting each as its replacement is written made every later write of
-  // the build slower.
+  // files go late, when the build has few files left to create
+  // (RemoveReplacedMeanwhile, else Finish): on ext4 without a journal,
+  // creating a file skips over the inodes deleted in the last minute one by
+  // one, so deleting each as its replacement is written made every later
+  // write of the build slower.
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) != 0) {
     fs::rename(tmp, path, ec);
+  } else {
+    std::lock_guard<std::mutex> lock(replaced_mutex_);
+    replaced_.push_back(tmp.string());
+    if (removing_meanwhile_) replaced_added_.notify_one();
   }
   if (ec) {
     *err = path.string() + ": cannot replace: " + ec.message();
     fs::remove(tmp, ec);
     return false;
   }
-  StatFile(path.string(), &file.size, &file.mtime_ns);
+  Stat(relative, &file.size, &file.mtime_ns);
   std::lock_guard<std::mutex> lock(mutex_);
   Record(relative, entry, file);
   ++written_;
@@ -181,6 +222,8 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
 }
 
 bool Writer::Finish(OutputState* state, std::string* err) {
+  // The files writes replaced go meanwhile, if they are not going already.
+  RemoveReplacedMeanwhile();
   // Ours and not written now: listed by the last complete build or by a
   // build that was interrupted since.
   std::set<std::string> stale;
@@ -219,6 +262,7 @@ bool Writer::Finish(OutputState* state, std::string* err) {
     pending_fd_ = -1;
   }
   fs::remove(fs::path(out_dir_) / kPendingName, ec);
+  StopRemover();
   fs::remove_all(fs::path(out_dir_) / kTempDirName, ec);
   state->files = files_;
   state->manifest = ManifestHash(manifest_);

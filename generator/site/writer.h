@@ -6,10 +6,12 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,14 @@ class Writer {
   /// unchanged, only when every one of them would be kept.
   bool KeepIfInputsUnchanged(const std::vector<std::pair<std::string, model::Hash128>>& files);
 
+  /// From now on, the files that writes replace are removed on a thread of
+  /// their own as they are replaced (else all at once in Finish). Removing a
+  /// file costs its disk blocks' release (a discard on this project's VM,
+  /// ~0.08 ms a file), and on ext4 without a journal every file created in
+  /// the next minute skips over the inodes removed: a build starts this when
+  /// it has few files left to create.
+  void RemoveReplacedMeanwhile();
+
   /// After the last Write: removes the previous build's files (and those
   /// of interrupted builds) that were not written this time, and the folders
   /// this left empty; replaces the manifest; fills `state->files` and
@@ -65,8 +75,14 @@ class Writer {
  private:
   // Records a file of this build (under mutex_).
   void Record(const std::string& relative, const ManifestEntry& entry, const FileState& file);
+  // Size and mtime of a file below the output folder.
+  bool Stat(const std::string& relative, uint64_t* size, int64_t* mtime_ns) const;
+  // Stops the remover thread when it runs, once it has removed every file
+  // replaced so far.
+  void StopRemover();
 
   std::string out_dir_;
+  int out_fd_ = -1;  // the output folder, for Stat
   Manifest previous_;
   std::set<std::string> pending_;       // named by the pending list when Begin ran
   const OutputState* state_ = nullptr;  // owned by the caller; outlives the build
@@ -79,6 +95,13 @@ class Writer {
   size_t written_ = 0;
   size_t unchanged_ = 0;
   size_t removed_ = 0;
+  // Temporary names that hold the files writes replaced, to remove.
+  std::mutex replaced_mutex_;
+  std::condition_variable replaced_added_;
+  std::vector<std::string> replaced_;
+  bool removing_meanwhile_ = false;
+  bool stop_remover_ = false;
+  std::thread remover_;
 };
 
 }  // namespace listdigest::site
