@@ -238,7 +238,7 @@ class FactsCache {
     return FindLoaded(blob, facts);
   }
   /// What FindLoaded's `texts` point into; kept alive by whoever holds it.
-  virtual std::shared_ptr<const std::string> loaded_bytes() const { return nullptr; }
+  virtual std::shared_ptr<const LoadedBytes> loaded_bytes() const { return nullptr; }
   virtual void Add(const std::string& blob, const MessageFacts& facts) = 0;
 };
 

@@ -79,11 +79,11 @@ bool FactsStore::ParseKey(const std::string& hex, Key* key) {
   return true;
 }
 
-bool FactsStore::Parse(std::string bytes, size_t whole, const std::string& identity,
+bool FactsStore::Parse(LoadedBytes bytes, size_t whole, const std::string& identity,
                        std::string* why, std::string* delta_why) {
   Clear();
   whole = std::min(whole, bytes.size());
-  const std::string_view all(bytes);
+  const std::string_view all = bytes.view();
   const size_t magic = sizeof kMagic - 1;
   // The header of the whole file or the delta that starts at `at` and ends
   // at `end`, its checksum checked; `r` is left at the record count.
@@ -145,13 +145,13 @@ bool FactsStore::Parse(std::string bytes, size_t whole, const std::string& ident
       what = "corrupt (not a facts delta)";
     }
     if (!taken) {
-      bytes.resize(whole);
+      bytes.Truncate(whole);
       delta_dropped_ = true;
       if (delta_why && !what.empty()) *delta_why = what;
     }
   }
   used_ = std::make_unique<std::atomic<bool>[]>(old_count_);
-  data_ = std::make_shared<const std::string>(std::move(bytes));
+  data_ = std::make_shared<const LoadedBytes>(std::move(bytes));
   return true;
 }
 

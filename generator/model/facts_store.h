@@ -54,7 +54,7 @@ class FactsStore : public FactsCache {
   /// from another identity or format, returns false with `why` set to a few
   /// words ("corrupt", "from another listdigest build"), and the store
   /// stays empty and usable.
-  bool Parse(std::string bytes, const std::string& identity, std::string* why) {
+  bool Parse(LoadedBytes bytes, const std::string& identity, std::string* why) {
     return Parse(std::move(bytes), std::string::npos, identity, why, nullptr);
   }
   /// The same for the whole file's bytes followed by a delta file's (from
@@ -62,7 +62,7 @@ class FactsStore : public FactsCache {
   /// a later build replaced) is dropped without a word; a corrupt one is
   /// dropped with `delta_why` set, its records then absent. Either way
   /// Plan then writes a new one.
-  bool Parse(std::string bytes, size_t whole, const std::string& identity, std::string* why,
+  bool Parse(LoadedBytes bytes, size_t whole, const std::string& identity, std::string* why,
              std::string* delta_why);
 
   /// Thread-safe with other Find calls and with Add. Decodes the blob's record; a record
@@ -74,7 +74,13 @@ class FactsStore : public FactsCache {
   /// The same with the texts as views into loaded_bytes().
   bool FindLoaded(const std::string& blob, MessageFacts* facts, TextViews* texts) const override;
   /// The file as parsed; it stays alive with whoever holds it after Clear.
-  std::shared_ptr<const std::string> loaded_bytes() const override { return data_; }
+  std::shared_ptr<const LoadedBytes> loaded_bytes() const override { return data_; }
+  /// The loaded file's pages leave the process's memory until read again
+  /// (LoadedBytes::Release): once the model holds the facts, only the texts
+  /// a page shows are read again. Thread-safe.
+  void ReleaseLoaded() const {
+    if (data_) data_->Release();
+  }
   /// Not thread-safe. A blob already stored is left as it is. When the
   /// spill file cannot be written the record is dropped, and Write says why.
   void Add(const std::string& blob, const MessageFacts& facts) override;
@@ -126,7 +132,7 @@ class FactsStore : public FactsCache {
   static bool ParseKey(const std::string& hex, Key* key);
   bool Look(const std::string& blob, MessageFacts* facts, bool added_too,
             TextViews* texts = nullptr) const;
-  std::string_view data() const { return data_ ? std::string_view(*data_) : std::string_view(); }
+  std::string_view data() const { return data_ ? data_->view() : std::string_view(); }
   // Indexes the records of data()[from, end), numbered from old_count_ on;
   // false, with `why`, when they do not decode or are not `count`.
   bool IndexRecords(std::string_view body, size_t from, uint64_t count, std::string* why);
@@ -138,7 +144,7 @@ class FactsStore : public FactsCache {
   // Streams the used loaded records numbered [from, to) in file order.
   void PutLoaded(size_t from, size_t to, HashingWriter* out) const;
 
-  std::shared_ptr<const std::string> data_;  // the file as parsed
+  std::shared_ptr<const LoadedBytes> data_;  // the file as parsed
   SpillFile added_;   // records added since, in the file's record form
   std::unordered_map<Key, Span, KeyHash> index_;
   std::unique_ptr<std::atomic<bool>[]> used_;  // per loaded record: found by this build

@@ -1,12 +1,15 @@
 #include "model/store_file.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 namespace listdigest::model {
 namespace {
@@ -31,7 +34,117 @@ bool ReadAll(int fd, size_t offset, size_t n, char* out) {
   return true;
 }
 
+// Reads `size` bytes of `fd` from `offset` into `to`; false when it cannot.
+bool ReadAll(int fd, char* to, size_t size, off_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, to + done, size - done, offset + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The size of the regular file open as `fd`, or -1.
+off_t RegularFileSize(int fd) {
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  return st.st_size;
+}
+
 }  // namespace
+
+LoadedBytes::LoadedBytes(std::string bytes)
+    : owned_(std::move(bytes)), data_(owned_.data()), size_(owned_.size()) {}
+
+LoadedBytes::~LoadedBytes() { Unmap(); }
+
+LoadedBytes::LoadedBytes(LoadedBytes&& other) noexcept { *this = std::move(other); }
+
+LoadedBytes& LoadedBytes::operator=(LoadedBytes&& other) noexcept {
+  if (this == &other) return *this;
+  Unmap();
+  // A string's bytes may be inside it (a short string): view them anew.
+  const bool owned = other.map_ == nullptr;
+  owned_ = std::move(other.owned_);
+  map_ = std::exchange(other.map_, nullptr);
+  map_bytes_ = std::exchange(other.map_bytes_, 0);
+  file_pages_ = std::exchange(other.file_pages_, 0);
+  size_ = std::exchange(other.size_, 0);
+  data_ = owned ? owned_.data() : map_;
+  other.data_ = nullptr;
+  return *this;
+}
+
+void LoadedBytes::Unmap() {
+  if (map_) ::munmap(map_, map_bytes_);
+  map_ = nullptr;
+  map_bytes_ = file_pages_ = 0;
+}
+
+void LoadedBytes::Truncate(size_t size) {
+  size_ = std::min(size_, size);
+  if (!map_) owned_.resize(size_);
+}
+
+void LoadedBytes::Release() const {
+  if (map_ && file_pages_ > 0) ::madvise(map_, file_pages_, MADV_DONTNEED);
+}
+
+bool LoadedBytes::Load(const std::string& path, const std::string& delta_path, LoadedBytes* out,
+                       size_t* whole) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const off_t file_size = RegularFileSize(fd);
+  if (file_size < 0) {
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  const int delta_fd = ::open(delta_path.c_str(), O_RDONLY | O_CLOEXEC);
+  const off_t delta_size = std::max<off_t>(0, RegularFileSize(delta_fd));
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t file_bytes = static_cast<size_t>(file_size);
+  const size_t file_map = (file_bytes + page - 1) / page * page;
+  const size_t all_map = (file_bytes + static_cast<size_t>(delta_size) + page - 1) / page * page;
+  LoadedBytes loaded;
+  // Room for both, then the file mapped over its start: private pages, so
+  // the delta can go in the file's last page after its end.
+  void* room = file_bytes == 0 ? MAP_FAILED
+                               : ::mmap(nullptr, all_map, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (room != MAP_FAILED &&
+      ::mmap(room, file_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == room) {
+    loaded.map_ = static_cast<char*>(room);
+    loaded.map_bytes_ = all_map;
+    loaded.file_pages_ = file_bytes / page * page;
+    loaded.data_ = loaded.map_;
+    loaded.size_ = file_bytes;
+    if (delta_size > 0 &&
+        ReadAll(delta_fd, loaded.map_ + file_bytes, static_cast<size_t>(delta_size), 0)) {
+      loaded.size_ += static_cast<size_t>(delta_size);
+    }
+  } else {
+    // No mapping (an empty file, or a file system without mmap): read.
+    if (room != MAP_FAILED) ::munmap(room, all_map);
+    std::string bytes(file_bytes + static_cast<size_t>(delta_size), '\0');
+    bool ok = ReadAll(fd, bytes.data(), file_bytes, 0);
+    if (ok && delta_size > 0 &&
+        !ReadAll(delta_fd, bytes.data() + file_bytes, static_cast<size_t>(delta_size), 0)) {
+      bytes.resize(file_bytes);
+    }
+    if (!ok) {
+      ::close(fd);
+      if (delta_fd >= 0) ::close(delta_fd);
+      return false;
+    }
+    loaded = LoadedBytes(std::move(bytes));
+  }
+  ::close(fd);
+  if (delta_fd >= 0) ::close(delta_fd);
+  *whole = file_bytes;
+  *out = std::move(loaded);
+  return true;
+}
 
 std::string CannotWrite(const std::string& path, int error) {
   const bool full = error == ENOSPC || error == EDQUOT;

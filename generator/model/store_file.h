@@ -1,7 +1,7 @@
 // What the build cache's stores (model/facts_store.h, search/term_cache.h)
-// share so that neither holds its file in memory: a spill file for the
-// records a build adds, and a writer that streams a store's file, hashing
-// it as it goes. A clean build of 500,000 messages adds about 800 MB of
+// share so that neither holds its file in memory: the bytes they load,
+// mapped from the file; a spill file for the records a build adds, and a
+// writer that streams a store's file, hashing it as it goes. A clean build of 500,000 messages adds about 800 MB of
 // facts; they wait on disk, and saving copies them from there.
 #pragma once
 
@@ -22,6 +22,48 @@ enum class StorePlan { kNothing, kDelta, kWhole };
 /// Receives a file's bytes in order, in pieces. Returns false, with `err`
 /// naming the file and what to do, when it cannot take them.
 using ByteSink = std::function<bool(std::string_view bytes, std::string* err)>;
+
+/// A store's file and its delta file, one after the other in memory, as
+/// the stores parse them and the model's texts view them. The whole file
+/// is mapped: its pages are the page cache's, neither zeroed nor copied,
+/// and Release gives them back (they are read again from the page cache
+/// when viewed again). The delta, small, is copied after it. The files are
+/// replaced by rename, never rewritten in place, so the mapping stays
+/// sound while a later build saves. Made from a string (tests), the same
+/// without a mapping.
+class LoadedBytes {
+ public:
+  LoadedBytes() = default;
+  LoadedBytes(std::string bytes);  // NOLINT: implicit, stores are parsed from strings in tests
+  LoadedBytes(const char* bytes) : LoadedBytes(std::string(bytes)) {}  // NOLINT: the same
+  ~LoadedBytes();
+  LoadedBytes(LoadedBytes&& other) noexcept;
+  LoadedBytes& operator=(LoadedBytes&& other) noexcept;
+  LoadedBytes(const LoadedBytes&) = delete;
+  LoadedBytes& operator=(const LoadedBytes&) = delete;
+
+  /// The file at `path` followed by the one at `delta_path` when it can be
+  /// read whole (else nothing of it); `whole` is the first file's size.
+  /// False when the first file cannot be read.
+  static bool Load(const std::string& path, const std::string& delta_path, LoadedBytes* out,
+                   size_t* whole);
+
+  std::string_view view() const { return {data_, size_}; }
+  size_t size() const { return size_; }
+  /// Drops the bytes from `size` on (a delta the store does not take).
+  void Truncate(size_t size);
+  /// The mapped pages leave the process's memory until viewed again.
+  void Release() const;
+
+ private:
+  void Unmap();
+  std::string owned_;         // without a mapping
+  char* map_ = nullptr;       // the whole mapping: the file's pages, then the delta's
+  size_t map_bytes_ = 0;
+  size_t file_pages_ = 0;     // bytes of the mapping that are the file's whole pages only
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 /// "<path>: cannot write: <reason>; <what to do>", the advice following
 /// `error` (an errno): free space when the disk is full, else a writable

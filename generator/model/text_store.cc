@@ -53,7 +53,7 @@ TextRef TextStore::Refer(std::string_view text) {
   if (text.empty()) return TextRef{};
   if (external_) {
     const std::less_equal<const char*> le;
-    const char* begin = external_->data();
+    const char* begin = external_->view().data();
     const char* end = begin + external_->size();
     if (le(begin, text.data()) && le(text.data() + text.size(), end) &&
         text.size() <= std::numeric_limits<uint32_t>::max()) {
@@ -68,7 +68,7 @@ std::string TextStore::Get(TextRef ref) const {
   if (ref.size == 0) return "";
   if (ref.external) {
     return external_ && ref.offset + ref.size <= external_->size()
-               ? external_->substr(ref.offset, ref.size)
+               ? std::string(external_->view().substr(ref.offset, ref.size))
                : "";
   }
   if (ref.in_memory) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/store_file.h"
+
 namespace listdigest::model {
 
 /// Where a text is in a TextStore. Empty (size 0) for an empty text.
@@ -41,7 +43,7 @@ class TextStore {
 
   /// Bytes that hold texts already (a build cache's loaded facts), kept
   /// alive with the store. Call before Refer.
-  void SetExternal(std::shared_ptr<const std::string> bytes) { external_ = std::move(bytes); }
+  void SetExternal(std::shared_ptr<const LoadedBytes> bytes) { external_ = std::move(bytes); }
   /// Thread-safe. A text that is a part of the external bytes is referred
   /// to where it is, not copied; any other is added.
   TextRef Refer(std::string_view text);
@@ -56,7 +58,7 @@ class TextStore {
   std::atomic<uint64_t> end_{0};
   mutable std::mutex memory_mutex_;
   std::deque<std::string> memory_;  // when the file cannot be written
-  std::shared_ptr<const std::string> external_;
+  std::shared_ptr<const LoadedBytes> external_;
 };
 
 }  // namespace listdigest::model

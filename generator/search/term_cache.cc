@@ -87,13 +87,13 @@ bool WellFormed(const std::vector<uint32_t>& s) {
 
 }  // namespace
 
-bool TermCache::Parse(std::string file, size_t whole, const std::string& identity,
+bool TermCache::Parse(model::LoadedBytes file, size_t whole, const std::string& identity,
                       std::string* why, std::string* delta_why) {
   Clear();
   // Parsed in place: the dictionary's views point into data_.
   data_ = std::move(file);
   whole = std::min(whole, data_.size());
-  const std::string_view all(data_);
+  const std::string_view all = data_.view();
   const size_t magic = sizeof kMagic - 1;
   // Takes the file at [at, end): the whole file, or a delta that extends
   // the whole file taken before. Its terms, documents and batches are
@@ -185,7 +185,7 @@ bool TermCache::Parse(std::string file, size_t whole, const std::string& identit
     std::string what;
     if (!take(whole, data_.size(), kDeltaMagic, &what)) {
       if (what == "not a listdigest terms file") what = "corrupt (not a terms delta)";
-      data_.resize(whole);
+      data_.Truncate(whole);
       delta_dropped_ = true;
       if (delta_why && !what.empty()) *delta_why = what;
     }
@@ -206,7 +206,7 @@ bool TermCache::Find(
   thread_local std::string added;
   if (rec.added && !added_.Read(rec.offset, rec.size, &added)) return false;
   Reader r{
-      rec.added ? std::string_view(added) : std::string_view(data_).substr(rec.offset, rec.size),
+      rec.added ? std::string_view(added) : data_.view().substr(rec.offset, rec.size),
       kKeyBytes};
   r.Varint();  // the record's size: rec.size says it
   const uint64_t t = r.Varint(), b = r.Varint();
@@ -245,7 +245,7 @@ bool TermCache::FindBatch(const model::Hash128& key,
   std::string added;
   if (rec.added && !added_batches_.Read(rec.offset, rec.size, &added)) return false;
   Reader r{
-      rec.added ? std::string_view(added) : std::string_view(data_).substr(rec.offset, rec.size),
+      rec.added ? std::string_view(added) : data_.view().substr(rec.offset, rec.size),
       kKeyBytes};
   const size_t n = r.Count();
   lengths->resize(n);
@@ -427,12 +427,12 @@ bool TermCache::Stream(bool delta, const std::string& identity, const model::Byt
     for (const Record* rec : parsed) {
       if (!rec) continue;
       if (rec->offset != run_end) {
-        out.Put(std::string_view(data_).substr(run, run_end - run));
+        out.Put(data_.view().substr(run, run_end - run));
         run = rec->offset;
       }
       run_end = rec->offset + rec->size;
     }
-    out.Put(std::string_view(data_).substr(run, run_end - run));
+    out.Put(data_.view().substr(run, run_end - run));
     return out.ok() && added.CopyTo(put, err);
   };
   return records(records_, delta ? whole_docs_ : 0, parsed_, used_.get(), added_count_, added_) &&
@@ -451,7 +451,7 @@ void TermCache::Clear() {
   dictionary_ = {};
   term_numbers_ = {};
   new_terms_ = {};
-  data_ = std::string();
+  data_ = model::LoadedBytes();
   added_.Clear();
   parsed_ = parsed_terms_ = added_count_ = 0;
   whole_bytes_ = whole_terms_ = whole_docs_ = whole_batches_ = 0;

@@ -67,14 +67,14 @@ class TermCache {
   /// Takes a file Write wrote with the same `identity`, in place of
   /// anything the cache held; false, with `why`, when it is cut, corrupt or
   /// from another identity (the cache then stays empty and usable).
-  bool Parse(std::string file, const std::string& identity, std::string* why) {
+  bool Parse(model::LoadedBytes file, const std::string& identity, std::string* why) {
     return Parse(std::move(file), std::string::npos, identity, why, nullptr);
   }
   /// The same for the whole file's bytes followed by a delta file's (from
   /// `whole` on; npos: no delta). A delta of another whole file is dropped
   /// without a word, a damaged one with `delta_why` set; SavePlan then
   /// writes a new one.
-  bool Parse(std::string file, size_t whole, const std::string& identity, std::string* why,
+  bool Parse(model::LoadedBytes file, size_t whole, const std::string& identity, std::string* why,
              std::string* delta_why);
 
   /// Calls `hit(term number, term, stream)` for every term of the document
@@ -84,6 +84,10 @@ class TermCache {
   bool Find(const model::Hash128& key, uint32_t* title, uint32_t* body,
             const std::function<void(uint32_t, std::string_view, const std::vector<uint32_t>&)>&
                 hit) const;
+  /// The loaded file's pages leave the process's memory until read again
+  /// (model::LoadedBytes::Release): when the index is built, only Save
+  /// reads them again.
+  void ReleaseLoaded() const { data_.Release(); }
   /// Terms in the dictionary: term numbers given to Find's callback are
   /// below this.
   size_t terms() const { return dictionary_.size(); }
@@ -146,7 +150,7 @@ class TermCache {
   bool Stream(bool delta, const std::string& identity, const model::ByteSink& sink,
               std::string* err) const;
 
-  std::string data_;
+  model::LoadedBytes data_;
   model::SpillFile added_;
   std::vector<std::string_view> dictionary_;  // into data_, or into new_terms_
   std::deque<std::string> new_terms_;

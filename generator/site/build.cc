@@ -161,6 +161,9 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
         // The facts are complete: they go to disk while the model is built.
         if (options.cache) options.cache->StartSavingFacts(site.inbox);
       });
+  // The model holds the facts now; of the cache's file only the texts the
+  // pages show are read again. 420 MB at 500,000 messages.
+  if (options.cache) options.cache->facts()->ReleaseLoaded();
   summary->parsed = times.parsed;
   summary->cached = times.cached;
   summary->steps.push_back({"read and parse mail", times.read_parse_seconds, 0,

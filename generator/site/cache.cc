@@ -56,20 +56,6 @@ std::string DeltaPath(const std::string& whole) {
   return whole.substr(0, whole.size() - std::string_view(".bin").size()) + ".delta";
 }
 
-// A store's whole file and its delta file (when there is one), one after
-// the other in `bytes`; `whole` is the whole file's size. False when the
-// whole file cannot be read.
-bool ReadWithDelta(const std::string& path, std::string* bytes, size_t* whole) {
-  std::error_code no_size;  // the files are then read without a reservation
-  const std::string delta = DeltaPath(path);
-  bytes->clear();
-  bytes->reserve(fs::file_size(path, no_size) + fs::file_size(delta, no_size));
-  if (!AppendFileBytes(path, bytes)) return false;
-  *whole = bytes->size();
-  AppendFileBytes(delta, bytes);  // all of it or nothing
-  return true;
-}
-
 // Writes a store's whole file at `path` (and removes its delta, which
 // extends the file replaced), or only its delta file, or nothing, as `plan`
 // says (the whole file when there is none yet); `write` streams the delta
@@ -323,20 +309,20 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
   noticed_ = !notice->empty();
   if (have_facts) {
     facts_loader_ = std::thread([this, facts_path] {
-      // The model's texts are views into the string.
-      std::string facts;
+      // The model's texts are views into these bytes.
+      model::LoadedBytes facts;
       size_t whole = 0;
-      facts_ok_ = ReadWithDelta(facts_path, &facts, &whole) &&
+      facts_ok_ = model::LoadedBytes::Load(facts_path, DeltaPath(facts_path), &facts, &whole) &&
                   facts_.Parse(std::move(facts), whole, GeneratorIdentity(), &facts_why_,
                                &facts_delta_why_);
       if (!facts_ok_ && facts_why_.empty()) facts_why_ = "unreadable (facts.bin)";
     });
   }
   terms_loader_ = std::thread([this, dir] {
-    std::string terms;
+    model::LoadedBytes terms;
     const std::string path = (fs::path(dir) / "terms.bin").string();
     size_t whole = 0;
-    have_terms_ = ReadWithDelta(path, &terms, &whole);
+    have_terms_ = model::LoadedBytes::Load(path, DeltaPath(path), &terms, &whole);
     if (have_terms_) {
       terms_ok_ = terms_.Parse(std::move(terms), whole, GeneratorIdentity(), &terms_why_,
                                &terms_delta_why_);

@@ -198,6 +198,7 @@ void WriteSearchIndex(BuildContext& ctx) {
     if (pending.size() >= 256) flush();
   });
   flush();
+  if (options.term_cache) options.term_cache->ReleaseLoaded();
 
   nlohmann::json view = pages::PageBase(ctx.info, "../", "Search");
   ctx.out.Render("search/index.html", "search", view);
