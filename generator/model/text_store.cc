@@ -67,9 +67,15 @@ TextRef TextStore::Refer(std::string_view text) {
 std::string TextStore::Get(TextRef ref) const {
   if (ref.size == 0) return "";
   if (ref.external) {
-    return external_ && ref.offset + ref.size <= external_->size()
-               ? std::string(external_->view().substr(ref.offset, ref.size))
-               : "";
+    if (!external_ || ref.offset + ref.size > external_->size()) return "";
+    std::string text(external_->view().substr(ref.offset, ref.size));
+    constexpr uint64_t kPage = 4096, kReleaseEvery = 64 << 20;
+    const uint64_t pages = (ref.offset % kPage + ref.size + kPage - 1) / kPage * kPage;
+    if (external_read_.fetch_add(pages) + pages >= kReleaseEvery) {
+      external_read_ = 0;
+      external_->Release();
+    }
+    return text;
   }
   if (ref.in_memory) {
     std::lock_guard<std::mutex> lock(memory_mutex_);

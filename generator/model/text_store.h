@@ -42,7 +42,8 @@ class TextStore {
   std::string Get(TextRef ref) const;
 
   /// Bytes that hold texts already (a build cache's loaded facts), kept
-  /// alive with the store. Call before Refer.
+  /// alive with the store; Get gives their pages back from time to time.
+  /// Call before Refer.
   void SetExternal(std::shared_ptr<const LoadedBytes> bytes) { external_ = std::move(bytes); }
   /// Thread-safe. A text that is a part of the external bytes is referred
   /// to where it is, not copied; any other is added.
@@ -59,6 +60,10 @@ class TextStore {
   mutable std::mutex memory_mutex_;
   std::deque<std::string> memory_;  // when the file cannot be written
   std::shared_ptr<const LoadedBytes> external_;
+  // Pages of the external bytes read since they were last released: every
+  // 64 MB they are released again, so that the texts pages show do not
+  // bring the whole file back into memory (LoadedBytes::Release).
+  mutable std::atomic<uint64_t> external_read_{0};
 };
 
 }  // namespace listdigest::model

@@ -316,6 +316,9 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
                   facts_.Parse(std::move(facts), whole, GeneratorIdentity(), &facts_why_,
                                &facts_delta_why_);
       if (!facts_ok_ && facts_why_.empty()) facts_why_ = "unreadable (facts.bin)";
+      // Checking and indexing it read every page: the model's reading
+      // takes back those it needs.
+      facts_.ReleaseLoaded();
     });
   }
   terms_loader_ = std::thread([this, dir] {
@@ -326,6 +329,8 @@ void BuildCache::Load(const std::string& dir, const std::string& archive_path, b
     if (have_terms_) {
       terms_ok_ = terms_.Parse(std::move(terms), whole, GeneratorIdentity(), &terms_why_,
                                &terms_delta_why_);
+      // The same: the index takes back the pages it needs.
+      terms_.ReleaseLoaded();
     }
   });
 }
