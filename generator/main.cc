@@ -55,6 +55,8 @@ int Finish(const BuildFlags& flags, const std::string& out_dir,
     if (!summary.up_to_date) {
       std::fprintf(stderr, "listdigest:   messages: %zu read, %zu from the cache\n",
                    summary.parsed, summary.cached);
+      std::fprintf(stderr, "listdigest:   search index: %zu segments, %zu kept\n",
+                   summary.search_segments, summary.search_segments_kept);
     }
     for (const auto& step : summary.steps) {
       if (step.peak_mb > 0) {

@@ -22,14 +22,19 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 2;
 constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr char kKindOrder[] = "vprmdc";
 // BM25 with the usual constants; the per-posting part is computed here and
 // kept in kLevels steps, the idf part by the client from the postings count.
 constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
-constexpr int kLevels = 8;
+constexpr int kLevels = 16;
+constexpr int kLevelBits = 4;
+// The largest kind boost (KindBoost): the levels span the scores up to it,
+// so that a document of a kind that weighs less never reaches the top level
+// and two documents that match alike keep their kinds' order.
+constexpr double kMaxBoost = 1.5;
 // Subjects longer than this many words keep only their start for phrases
 // (a subject is folded to one line, but a mangled one can be a whole mail).
 constexpr int kMaxTitlePositions = 200;
@@ -111,8 +116,10 @@ void IndexDocument(const Document& d, std::string_view body, uint32_t id, TermMa
     AddHit(terms, term, id, kBody, 0);
     ++lengths->body;
   });
-  Tokenize(d.author_terms, &position,
-           [&](std::string_view term, int) { AddHit(terms, term, id, kAuthor, 0); });
+  for (std::string_view text : d.author_terms) {
+    Tokenize(text, &position,
+             [&](std::string_view term, int) { AddHit(terms, term, id, kAuthor, 0); });
+  }
   Tokenize(d.series_title, &position,
            [&](std::string_view term, int) { AddHit(terms, term, id, kSeries, 0); });
   if (!d.state.empty()) AddHit(terms, "is:" + std::string(d.state), id, kFilter, 0);
@@ -128,7 +135,7 @@ model::Hash128 DocumentKey(const Document& d, std::string_view body) {
     h.UpdateField("\x01body key");  // never the start of a body and its length
     h.UpdateField(d.body_key);
   }
-  h.UpdateField(d.author_terms);
+  for (std::string_view text : d.author_terms) h.UpdateField(text);
   h.UpdateField(d.series_title);
   h.UpdateField(d.state);
   return h.Finish();
@@ -378,11 +385,11 @@ void Pack(const Hits& hits, Packed* p) {
 }
 
 // The BM25 term-frequency part, tf·(k1+1)/(tf + k1·(1−b+b·dl/avgdl)), times
-// the kind's boost, in kLevels steps of (k1+1)/kLevels.
+// the kind's boost, in kLevels steps of (k1+1)·kMaxBoost/kLevels.
 int Weight(uint32_t tf, uint32_t length, double average, double boost) {
   const double norm = kK1 * (1 - kB + kB * (average > 0 ? length / average : 1));
   const double s = boost * tf * (kK1 + 1) / (tf + norm);
-  const long q = std::lround(s / (kK1 + 1) * kLevels);
+  const long q = std::lround(s / ((kK1 + 1) * kMaxBoost) * kLevels);
   return static_cast<int>(std::clamp(q, 1L, static_cast<long>(kLevels)));
 }
 
@@ -418,7 +425,7 @@ std::string EncodeTerm(std::string_view key, const std::string_view* parts, size
       const Lengths& l = lengths[doc];
       const int w = field == kTitle ? Weight(tf, l.title, averages.title, l.boost)
                                     : Weight(tf, l.body, averages.body, l.boost);
-      AppendNumber(gap << 3 | static_cast<uint64_t>(w - 1), &out);
+      AppendNumber(gap << kLevelBits | static_cast<uint64_t>(w - 1), &out);
       if (field == kTitle) {
         // In text order already; sorted and unique whatever the tokenizer does.
         positions.clear();
@@ -453,6 +460,82 @@ std::string EncodeTerm(std::string_view key, const std::string_view* parts, size
   }
   entry += '}';
   return entry;
+}
+
+// The documents of one segment of the index: a part whose shards depend on
+// its documents alone, so that a build that adds documents rewrites the
+// shards of the segments they fall in and keeps the others.
+struct Segment {
+  std::string name;           // its folder under t/
+  std::vector<uint32_t> ids;  // its documents, in id order
+};
+
+// Contributors (kind c) are one segment, "c": their names and addresses
+// change as they write, and with this their segment alone is made again.
+// The other documents, in id order, are cut in segments of whole blocks of
+// `block` documents by the binary digits of their number of blocks (13
+// blocks: 8, 4 and 1), largest first, and a last segment of the rest. Each
+// is named by the number of these documents before it. New documents
+// (the most recent, so the highest ids) go to the last segment; when they
+// complete a block, it becomes a segment of its own, and equal segments
+// merge in one, as the digits carry: a segment is made again about once
+// for every time its size in new documents is added, and there are never
+// more than the number of binary digits plus two.
+std::vector<Segment> Segments(const std::vector<DocumentOrder>& orders,
+                              const std::vector<uint32_t>& number, size_t block) {
+  std::vector<uint32_t> others, people;
+  for (size_t i = 0; i < number.size(); ++i) {
+    (orders[number[i]].kind == 'c' ? people : others).push_back(static_cast<uint32_t>(i));
+  }
+  std::vector<Segment> segments;
+  const size_t blocks = others.size() / block;
+  size_t at = 0;
+  for (int bit = 63; bit >= 0; --bit) {
+    const size_t size = size_t{1} << bit;
+    if ((blocks & size) == 0) continue;
+    const auto begin = others.begin() + static_cast<std::ptrdiff_t>(at);
+    segments.push_back({std::to_string(at), {begin, begin + static_cast<std::ptrdiff_t>(size * block)}});
+    at += size * block;
+  }
+  if (at < others.size()) {
+    segments.push_back(
+        {std::to_string(at), {others.begin() + static_cast<std::ptrdiff_t>(at), others.end()}});
+  }
+  if (!people.empty()) segments.push_back({"c", std::move(people)});
+  return segments;
+}
+
+// What the manifest says of a segment besides its name and size, as the
+// term cache keeps it for a segment that is kept: its shards' bounds and its
+// common terms, each as a varint count and varint-length strings.
+std::string EncodeTable(const std::vector<std::string>& bounds,
+                        const std::vector<std::string>& common) {
+  std::string out;
+  for (const std::vector<std::string>* list : {&bounds, &common}) {
+    PutVarint(list->size(), &out);
+    for (const std::string& s : *list) {
+      PutVarint(s.size(), &out);
+      out += s;
+    }
+  }
+  return out;
+}
+
+bool DecodeTable(std::string_view in, std::vector<std::string>* bounds,
+                 std::vector<std::string>* common) {
+  size_t at = 0;
+  for (std::vector<std::string>* list : {bounds, common}) {
+    list->clear();
+    const uint64_t n = GetVarint(in, &at);
+    if (n > in.size()) return false;  // each takes a byte at least
+    for (uint64_t i = 0; i < n; ++i) {
+      const uint64_t size = GetVarint(in, &at);
+      if (size > in.size() - std::min(at, in.size())) return false;
+      list->emplace_back(in.substr(at, size));
+      at += size;
+    }
+  }
+  return at == in.size();
 }
 
 // The shortest prefix of `first` (whole characters) greater than `previous`.
@@ -584,255 +667,302 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
     sink(IndexFile{std::move(path), std::move(bytes), input});
   };
 
-  // Terms, a batch of documents at a time. Within a batch, read on `jobs`
-  // threads over contiguous runs of documents, so each chunk's hits are in id
-  // order and chunks (then batches) append to the packed postings in order.
+  // Terms, a segment at a time (see Segments), and within a segment a batch
+  // of documents at a time. Within a batch, read on `jobs` threads over
+  // contiguous runs of its documents, so each chunk's hits are in id order
+  // and chunks (then batches) append to the packed postings in order.
   std::vector<Lengths> lengths(doc_count);
   TermCache* const cache = options.term_cache;
-  Runs runs;
   const size_t batch = std::max<size_t>(1, options.batch_docs);
-  size_t batches_cached = 0;
+  size_t batches = 0, batches_cached = 0, segments_kept = 0, shard_count = 0, term_count = 0;
   // With a cache and keep_page, PageKey of each document.
   std::vector<model::Hash128> page_keys(cache && options.keep_page ? doc_count : 0);
-  for (size_t first = 0; first < doc_count; first += batch) {
-    const size_t last = std::min(doc_count, first + batch), n = last - first;
-    const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
-    // With a cache the batch's documents are made first, for their keys: a
-    // batch of the same documents at the same ids as in an earlier build
-    // has the same packed postings, which the cache keeps whole.
-    std::vector<Document> docs(cache ? n : 0);
-    std::vector<std::string> bodies(cache ? n : 0);  // of documents without a body key
-    std::vector<model::Hash128> keys_of(cache ? n : 0);
-    model::Hash128 batch_key;
+  const std::vector<Segment> segments =
+      Segments(orders, number, std::max<size_t>(1, options.segment_docs));
+  json segment_table = json::array();
+  std::vector<std::string> common;  // of the segment with the most documents
+  size_t common_docs = 0;
+  size_t merged_since_release = 0;
+  for (const Segment& segment : segments) {
+    const size_t count = segment.ids.size();
+    const std::string dir = "t/" + segment.name + "/";
+    auto shard_path = [&dir](size_t s) { return dir + std::to_string(s) + ".json"; };
+    // With a cache, the key of each document and batch first: a batch of
+    // the same documents at the same ids as in an earlier build has the same
+    // packed postings, which the cache keeps whole, and a segment of the
+    // same batches the same shards, which the site keeps.
+    std::vector<model::Hash128> keys_of(cache ? count : 0), batch_keys;
+    model::Hash128 segment_key;
     if (cache) {
-      RunParallel(jobs, [&](int chunk) {
-        for (size_t at = n * chunk / jobs; at < n * (chunk + 1) / jobs; ++at) {
-          docs[at] = make(number[first + at]);
-          const Document& d = docs[at];
-          if (d.body_key.empty()) bodies[at] = options.body_of ? options.body_of(d) : std::string(d.body);
-          keys_of[at] = DocumentKey(d, bodies[at]);
-          // The document pages need these documents too: what they show of
-          // them is hashed now, so that a page that is kept is not made.
-          if (options.keep_page) {
-            page_keys[first + at] = PageKey(d, [&]() -> std::string_view { return bodies[at]; });
+      model::Hasher segment_hash;
+      segment_hash.UpdateField("segment " + segment.name + " " +
+                               std::to_string(options.shard_bytes));
+      for (size_t first = 0; first < count; first += batch) {
+        const size_t n = std::min(count, first + batch) - first;
+        const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
+        RunParallel(jobs, [&](int chunk) {
+          std::string body;
+          for (size_t at = first + n * chunk / jobs; at < first + n * (chunk + 1) / jobs; ++at) {
+            const uint32_t id = segment.ids[at];
+            const Document d = make(number[id]);
+            body = d.body_key.empty() && options.body_of ? options.body_of(d) : std::string(d.body);
+            keys_of[at] = DocumentKey(d, body);
+            // The document pages need these documents too: what they show of
+            // them is hashed now, so that a page that is kept is not made.
+            if (options.keep_page) {
+              page_keys[id] = PageKey(d, [&]() -> std::string_view { return body; });
+            }
           }
+        });
+        model::Hasher h;
+        h.UpdateField("batch");
+        for (size_t at = first; at < first + n; ++at) {
+          const uint32_t id = segment.ids[at];
+          h.Update(std::string_view(&order_of(id).kind, 1));
+          h.Update(std::string_view(reinterpret_cast<const char*>(&id), sizeof id));
+          UpdateHash(keys_of[at], &h);
         }
-      });
-      model::Hasher h;
-      h.UpdateField("batch " + std::to_string(first) + " " + std::to_string(n));
-      for (size_t at = 0; at < n; ++at) {
-        h.Update(std::string_view(&docs[at].kind, 1));
-        UpdateHash(keys_of[at], &h);
+        batch_keys.push_back(h.Finish());
+        UpdateHash(batch_keys.back(), &segment_hash);
       }
-      batch_key = h.Finish();
-      std::vector<std::pair<uint32_t, uint32_t>> known;
-      std::string run;
-      if (cache->FindBatch(batch_key, &known, &run) && known.size() == n) {
-        for (size_t at = 0; at < n; ++at) {
-          lengths[first + at] = {known[at].first, known[at].second, KindBoost(docs[at].kind)};
-          cache->Keep(keys_of[at]);
-        }
-        runs.AddBytes(run);
-        ++batches_cached;
+      segment_key = segment_hash.Finish();
+    }
+    batches += (count + batch - 1) / batch;
+
+    // A segment whose shards an earlier build made from the same batches,
+    // and which the site still has, is kept as it is.
+    std::vector<std::string> bounds, segment_common;
+    std::string table;
+    if (cache && options.keep_files && cache->FindSegment(segment_key, &table) &&
+        DecodeTable(table, &bounds, &segment_common) && !bounds.empty()) {
+      std::vector<std::string> paths;
+      for (size_t s = 0; s < bounds.size(); ++s) paths.push_back(shard_path(s));
+      if (options.keep_files(paths, segment_key)) {
+        for (const model::Hash128& key : batch_keys) cache->KeepBatch(key);
+        for (const model::Hash128& key : keys_of) cache->Keep(key);
+        batches_cached += batch_keys.size();
+        ++segments_kept;
+        shard_count += bounds.size();
+        if (count > common_docs) common = segment_common, common_docs = count;
+        segment_table.push_back({{"name", segment.name}, {"docs", count}, {"shards", bounds}});
         continue;
       }
     }
-    std::vector<TermMap> chunks(jobs);
-    std::vector<DocumentTerms> new_terms(cache ? n : 0);
-    std::vector<char> is_new(cache ? n : 0, 0);
-    RunParallel(jobs, [&](int chunk) {
-      const size_t begin = first + n * chunk / jobs, end = first + n * (chunk + 1) / jobs;
-      TermMap& terms = chunks[chunk];
-      std::string loaded;
-      auto body_of = [&](const Document& d) -> std::string_view {
-        if (!options.body_of) return d.body;
-        loaded = options.body_of(d);
-        return loaded;
-      };
-      if (!cache) {
-        for (size_t i = begin; i < end; ++i) {
-          const Document d = make(number[i]);
-          lengths[i].boost = KindBoost(d.kind);
-          IndexDocument(d, body_of(d), static_cast<uint32_t>(i), &terms, &lengths[i]);
-        }
-        return;
-      }
-      // With a cache each document goes through a stream of its own (document
-      // 0), copied into the chunk's: from the cache when it knows the
-      // document, else from tokenizing it into a scratch map.
-      std::vector<Hits*> by_number(cache->terms(), nullptr);
-      TermMap scratch;
-      for (size_t i = begin; i < end; ++i) {
-        const auto doc = static_cast<uint32_t>(i);
-        const size_t at = i - first;
-        const Document& d = docs[at];
-        lengths[i].boost = KindBoost(d.kind);
-        const bool known = cache->Find(
-            keys_of[at], &lengths[i].title, &lengths[i].body,
-            [&](uint32_t term_number, std::string_view term, const std::vector<uint32_t>& stream) {
-              Hits*& h = by_number[term_number];
-              if (!h) {
-                auto it = terms.find(term);
-                if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
-                h = &it->second;
-              }
-              AppendHits(h, stream, doc);
-            });
-        if (known) continue;
-        // With a body key, the body is read only when the cache does not
-        // know the document.
-        const std::string_view body = d.body_key.empty() ? std::string_view(bodies[at]) : body_of(d);
-        scratch.clear();
-        Lengths own;
-        IndexDocument(d, body, 0, &scratch, &own);
-        lengths[i].title = own.title;
-        lengths[i].body = own.body;
-        DocumentTerms& mine = new_terms[at];
-        mine.reserve(scratch.size());
-        for (auto& [term, hits] : scratch) {
-          auto it = terms.find(term);
-          if (it == terms.end()) it = terms.emplace(term, Hits{}).first;
-          AppendHits(&it->second, hits.stream, doc);
-          mine.emplace_back(term, std::move(hits.stream));
-        }
-        // Sorted: the cache's records do not depend on the scratch map's order.
-        std::sort(mine.begin(), mine.end());
-        is_new[at] = 1;
-      }
-    });
-    if (cache) {
-      for (size_t at = 0; at < n; ++at) {
-        if (is_new[at]) cache->Add(keys_of[at], lengths[first + at].title, lengths[first + at].body,
-                                   new_terms[at]);
-      }
-    }
-    PackedMap packed;
-    for (TermMap& terms : chunks) {
-      for (auto& [term, hits] : terms) {
-        auto it = packed.find(term);
-        if (it == packed.end()) it = packed.emplace(term, Packed{}).first;
-        Pack(hits, &it->second);
-      }
-      TermMap().swap(terms);
-    }
-    const std::string run = runs.Add(&packed);
-    if (cache) {
-      std::vector<std::pair<uint32_t, uint32_t>> batch_lengths(n);
-      for (size_t at = 0; at < n; ++at) {
-        batch_lengths[at] = {lengths[first + at].title, lengths[first + at].body};
-      }
-      cache->AddBatch(batch_key, batch_lengths, run);
-    }
-  }
-  Averages averages;
-  size_t with_title = 0, with_body = 0;
-  for (const Lengths& l : lengths) {
-    averages.title += l.title;
-    averages.body += l.body;
-    with_title += l.title > 0;
-    with_body += l.body > 0;
-  }
-  averages.title = with_title ? averages.title / with_title : 0;
-  averages.body = with_body ? averages.body / with_body : 0;
+    bounds.clear();
+    segment_common.clear();
 
-  // Term shards: the runs merged term by term, a block of terms at a time
-  // encoded on `jobs` threads, then cut into shards that go out as soon as
-  // they are full.
-  std::vector<Runs::Reader> readers;
-  // A run's next term, the run; views into the run's reader.
-  using Head = std::pair<std::string_view, size_t>;
-  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-  std::vector<std::string_view> next_bytes(runs.count());
-  readers.reserve(runs.count());
-  for (size_t r = 0; r < runs.count(); ++r) {
-    readers.emplace_back(runs, r);
-    std::string_view term;
-    if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
-  }
-  std::vector<std::string> common;
-  std::vector<std::string> bounds;
-  std::string shard, last_key;
-  auto close_shard = [&] {
-    emit("t/" + std::to_string(bounds.size() - 1) + ".json", "{" + shard + "}\n");
-    shard.clear();
-  };
-  // A block's parts and its encoded terms are in memory at once: with 8 MB
-  // blocks the peak of 500,000 messages was 13 MiB higher (955 MiB), with
-  // no gain in time.
-  constexpr size_t kBlockTerms = 4096;
-  constexpr size_t kBlockBytes = 2 << 20;
-  const int jobs = std::max(1, options.jobs);
-  std::vector<std::string> keys;
-  // The block's parts, copied one after the other; term k has parts
-  // [part_start[k], part_start[k + 1]).
-  std::string arena;
-  std::vector<std::pair<size_t, size_t>> part_spans;  // in arena
-  std::vector<std::string_view> part_views;
-  std::vector<size_t> part_start;
-  std::vector<std::string> encoded;
-  std::vector<size_t> documents;
-  size_t term_count = 0;
-  size_t merged_since_release = 0;
-  while (!heads.empty()) {
-    // A block: whole terms, each with its parts in run (document) order.
-    keys.clear();
-    arena.clear();
-    part_spans.clear();
-    part_start.clear();
-    while (!heads.empty() && keys.size() < kBlockTerms && arena.size() < kBlockBytes) {
-      keys.emplace_back(heads.top().first);
+    Runs runs;
+    for (size_t first = 0, b = 0; first < count; first += batch, ++b) {
+      const size_t n = std::min(count, first + batch) - first;
+      const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
+      if (cache) {
+        std::vector<std::pair<uint32_t, uint32_t>> known;
+        std::string run;
+        if (cache->FindBatch(batch_keys[b], &known, &run) && known.size() == n) {
+          for (size_t at = 0; at < n; ++at) {
+            const uint32_t id = segment.ids[first + at];
+            lengths[id] = {known[at].first, known[at].second, KindBoost(order_of(id).kind)};
+            cache->Keep(keys_of[first + at]);
+          }
+          runs.AddBytes(run);
+          ++batches_cached;
+          continue;
+        }
+      }
+      std::vector<TermMap> chunks(jobs);
+      std::vector<DocumentTerms> new_terms(cache ? n : 0);
+      std::vector<char> is_new(cache ? n : 0, 0);
+      RunParallel(jobs, [&](int chunk) {
+        TermMap& terms = chunks[chunk];
+        std::string loaded;
+        auto body_of = [&](const Document& d) -> std::string_view {
+          if (!options.body_of) return d.body;
+          loaded = options.body_of(d);
+          return loaded;
+        };
+        // With a cache each document goes through a stream of its own
+        // (document 0), copied into the chunk's: from the cache when it
+        // knows the document, else from tokenizing it into a scratch map.
+        std::vector<Hits*> by_number(cache ? cache->terms() : 0, nullptr);
+        TermMap scratch;
+        for (size_t at = n * chunk / jobs; at < n * (chunk + 1) / jobs; ++at) {
+          const uint32_t id = segment.ids[first + at];
+          const Document d = make(number[id]);
+          lengths[id].boost = KindBoost(d.kind);
+          if (!cache) {
+            IndexDocument(d, body_of(d), id, &terms, &lengths[id]);
+            continue;
+          }
+          const bool known = cache->Find(
+              keys_of[first + at], &lengths[id].title, &lengths[id].body,
+              [&](uint32_t term_number, std::string_view term, const std::vector<uint32_t>& stream) {
+                Hits*& h = by_number[term_number];
+                if (!h) {
+                  auto it = terms.find(term);
+                  if (it == terms.end()) it = terms.emplace(std::string(term), Hits{}).first;
+                  h = &it->second;
+                }
+                AppendHits(h, stream, id);
+              });
+          if (known) continue;
+          scratch.clear();
+          Lengths own;
+          IndexDocument(d, body_of(d), 0, &scratch, &own);
+          lengths[id].title = own.title;
+          lengths[id].body = own.body;
+          DocumentTerms& mine = new_terms[at];
+          mine.reserve(scratch.size());
+          for (auto& [term, hits] : scratch) {
+            auto it = terms.find(term);
+            if (it == terms.end()) it = terms.emplace(term, Hits{}).first;
+            AppendHits(&it->second, hits.stream, id);
+            mine.emplace_back(term, std::move(hits.stream));
+          }
+          // Sorted: the cache's records do not depend on the scratch map's order.
+          std::sort(mine.begin(), mine.end());
+          is_new[at] = 1;
+        }
+      });
+      if (cache) {
+        for (size_t at = 0; at < n; ++at) {
+          const uint32_t id = segment.ids[first + at];
+          if (is_new[at]) {
+            cache->Add(keys_of[first + at], lengths[id].title, lengths[id].body, new_terms[at]);
+          }
+        }
+      }
+      PackedMap packed;
+      for (TermMap& terms : chunks) {
+        for (auto& [term, hits] : terms) {
+          auto it = packed.find(term);
+          if (it == packed.end()) it = packed.emplace(term, Packed{}).first;
+          Pack(hits, &it->second);
+        }
+        TermMap().swap(terms);
+      }
+      const std::string run = runs.Add(&packed);
+      if (cache) {
+        std::vector<std::pair<uint32_t, uint32_t>> batch_lengths(n);
+        for (size_t at = 0; at < n; ++at) {
+          const Lengths& l = lengths[segment.ids[first + at]];
+          batch_lengths[at] = {l.title, l.body};
+        }
+        cache->AddBatch(batch_keys[b], batch_lengths, run);
+      }
+    }
+    // BM25's average lengths are the segment's: its shards depend on its
+    // documents alone.
+    Averages averages;
+    size_t with_title = 0, with_body = 0;
+    for (const uint32_t id : segment.ids) {
+      const Lengths& l = lengths[id];
+      averages.title += l.title;
+      averages.body += l.body;
+      with_title += l.title > 0;
+      with_body += l.body > 0;
+    }
+    averages.title = with_title ? averages.title / with_title : 0;
+    averages.body = with_body ? averages.body / with_body : 0;
+
+    // Term shards: the runs merged term by term, a block of terms at a time
+    // encoded on `jobs` threads, then cut into shards that go out as soon as
+    // they are full.
+    std::vector<Runs::Reader> readers;
+    // A run's next term, the run; views into the run's reader.
+    using Head = std::pair<std::string_view, size_t>;
+    std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+    std::vector<std::string_view> next_bytes(runs.count());
+    readers.reserve(runs.count());
+    for (size_t r = 0; r < runs.count(); ++r) {
+      readers.emplace_back(runs, r);
+      std::string_view term;
+      if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
+    }
+    std::string shard, last_key;
+    auto close_shard = [&] {
+      emit(shard_path(bounds.size() - 1), "{" + shard + "}\n", segment_key);
+      shard.clear();
+    };
+    // A block's parts and its encoded terms are in memory at once: with 8 MB
+    // blocks the peak of 500,000 messages was 13 MiB higher (955 MiB), with
+    // no gain in time.
+    constexpr size_t kBlockTerms = 4096;
+    constexpr size_t kBlockBytes = 2 << 20;
+    const int jobs = std::max(1, options.jobs);
+    std::vector<std::string> keys;
+    // The block's parts, copied one after the other; term k has parts
+    // [part_start[k], part_start[k + 1]).
+    std::string arena;
+    std::vector<std::pair<size_t, size_t>> part_spans;  // in arena
+    std::vector<std::string_view> part_views;
+    std::vector<size_t> part_start;
+    std::vector<std::string> encoded;
+    std::vector<size_t> documents;
+    while (!heads.empty()) {
+      // A block: whole terms, each with its parts in run (document) order.
+      keys.clear();
+      arena.clear();
+      part_spans.clear();
+      part_start.clear();
+      while (!heads.empty() && keys.size() < kBlockTerms && arena.size() < kBlockBytes) {
+        keys.emplace_back(heads.top().first);
+        part_start.push_back(part_spans.size());
+        while (!heads.empty() && heads.top().first == keys.back()) {
+          const size_t r = heads.top().second;
+          heads.pop();
+          part_spans.emplace_back(arena.size(), next_bytes[r].size());
+          arena.append(next_bytes[r]);
+          std::string_view term;
+          if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
+        }
+      }
       part_start.push_back(part_spans.size());
-      while (!heads.empty() && heads.top().first == keys.back()) {
-        const size_t r = heads.top().second;
-        heads.pop();
-        part_spans.emplace_back(arena.size(), next_bytes[r].size());
-        arena.append(next_bytes[r]);
-        std::string_view term;
-        if (readers[r].Next(&term, &next_bytes[r])) heads.emplace(term, r);
+      part_views.clear();
+      for (const auto& [at, size] : part_spans) part_views.emplace_back(arena.data() + at, size);
+      const size_t n = keys.size();
+      term_count += n;
+      // The term cache's runs are read front to back: every 32 MB merged,
+      // the pages read so far leave memory (model::LoadedBytes::Release). A
+      // small build of 500,000 messages reads 255 MB of them.
+      if (cache && (merged_since_release += arena.size()) >= (32 << 20)) {
+        cache->ReleaseLoaded();
+        merged_since_release = 0;
+      }
+      encoded.assign(n, std::string());
+      documents.assign(n, 0);
+      RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
+        for (size_t k = t; k < n; k += jobs) {
+          encoded[k] = EncodeTerm(keys[k], part_views.data() + part_start[k],
+                                  part_start[k + 1] - part_start[k], lengths, averages,
+                                  &documents[k]);
+        }
+      });
+      for (size_t k = 0; k < n; ++k) {
+        const std::string& key = keys[k];
+        // Words in a tenth of the segment's documents or more ("kvm",
+        // "arm64", "patch") carry little weight and the longest postings: a
+        // query with a rarer word does not fetch them (the client reads the
+        // list of the largest segment).
+        if (documents[k] * kCommonShare >= count && documents[k] >= kCommonMinimum) {
+          segment_common.push_back(key);
+        }
+        if (bounds.empty()) {
+          bounds.push_back("");
+        } else if (shard.size() + encoded[k].size() > options.shard_bytes) {
+          close_shard();
+          bounds.push_back(Bound(last_key, key));
+        }
+        if (!shard.empty()) shard += ',';
+        shard += encoded[k];
+        last_key = key;
       }
     }
-    part_start.push_back(part_spans.size());
-    part_views.clear();
-    for (const auto& [at, size] : part_spans) part_views.emplace_back(arena.data() + at, size);
-    const size_t n = keys.size();
-    term_count += n;
-    // The term cache's runs are read front to back: every 32 MB merged, the
-    // pages read so far leave memory (model::LoadedBytes::Release). A small
-    // build of 500,000 messages reads 255 MB of them.
-    if (cache && (merged_since_release += arena.size()) >= (32 << 20)) {
-      cache->ReleaseLoaded();
-      merged_since_release = 0;
-    }
-    encoded.assign(n, std::string());
-    documents.assign(n, 0);
-    RunParallel(std::min<int>(jobs, static_cast<int>(n)), [&](int t) {
-      for (size_t k = t; k < n; k += jobs) {
-        encoded[k] = EncodeTerm(keys[k], part_views.data() + part_start[k],
-                                part_start[k + 1] - part_start[k], lengths, averages,
-                                &documents[k]);
-      }
-    });
-    for (size_t k = 0; k < n; ++k) {
-      const std::string& key = keys[k];
-      // Words in a tenth of all documents or more ("kvm", "arm64", "patch")
-      // carry little weight and the longest postings: a query with a rarer
-      // word does not fetch them (the client reads this list).
-      if (documents[k] * kCommonShare >= doc_count && documents[k] >= kCommonMinimum) {
-        common.push_back(key);
-      }
-      if (bounds.empty()) {
-        bounds.push_back("");
-      } else if (shard.size() + encoded[k].size() > options.shard_bytes) {
-        close_shard();
-        bounds.push_back(Bound(last_key, key));
-      }
-      if (!shard.empty()) shard += ',';
-      shard += encoded[k];
-      last_key = key;
-    }
+    if (!bounds.empty()) close_shard();
+    if (cache) cache->AddSegment(segment_key, EncodeTable(bounds, segment_common));
+    shard_count += bounds.size();
+    if (count > common_docs) common = segment_common, common_docs = count;
+    segment_table.push_back({{"name", segment.name}, {"docs", count}, {"shards", bounds}});
   }
-  if (!bounds.empty()) close_shard();
-  const size_t shard_count = bounds.size();
 
   // Document pages.
   const size_t page_docs = std::max<size_t>(1, options.page_docs);
@@ -840,6 +970,7 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   // Made a block at a time on `jobs` threads (a snippet may read its body
   // back from disk), handed out in order.
   constexpr size_t kPageBlock = 256;
+  const int jobs = std::max(1, options.jobs);
   std::vector<std::string> page_bytes;
   std::vector<model::Hash128> page_inputs;
   std::vector<char> kept;
@@ -922,12 +1053,12 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   manifest["docs"] = doc_count;
   manifest["page_docs"] = page_docs;
   manifest["pages"] = pages;
-  manifest["shards"] = bounds;
+  manifest["segments"] = segment_table;
   manifest["lists"] = json::array({{{"name", options.list}, {"first", 0}, {"end", doc_count}}});
   manifest["message_url"] = options.message_url;
   manifest["stopwords"] = StopWords();
   manifest["common"] = common;
-  manifest["bm25"] = {{"k1", kK1}, {"b", kB}, {"levels", kLevels}};
+  manifest["bm25"] = {{"k1", kK1}, {"b", kB}, {"levels", kLevels}, {"scale", kMaxBoost}};
   json kinds = json::object();
   for (const DocumentOrder& d : orders) {
     const std::string k(1, d.kind);
@@ -937,7 +1068,9 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   emit("manifest.json", Compact(manifest));
 
   if (stats) {
-    stats->batches = (doc_count + batch - 1) / batch;
+    stats->batches = batches;
+    stats->segments = segments.size();
+    stats->segments_kept = segments_kept;
     stats->batches_cached = batches_cached;
     stats->documents = doc_count;
     stats->terms = term_count;

@@ -8,19 +8,27 @@
 //   stop words, the common terms (in a tenth of the documents or more: a
 //   query with a rarer word does not fetch them) and the settings the
 //   client needs.
-// - t/<n>.json: term shards. Terms are sorted and cut into shards of about
-//   `shard_bytes`; the manifest lists each shard's first key as the shortest
-//   prefix that tells it from the shard before, so a query fetches only the
-//   shards of its terms. A shard maps a term to its postings per field:
+// - The documents are cut in segments (contributors in one, the others by
+//   the binary digits of their count in blocks of `segment_docs`: see
+//   Segments in index.cc), each with term shards and BM25 lengths of its
+//   own, so that new documents change the shards of the last segments only
+//   and the others keep their bytes. A query reads a term's shard in each.
+// - t/<segment>/<n>.json: term shards. A segment's terms are sorted and cut
+//   into shards of about `shard_bytes`; the manifest lists each shard's
+//   first key as the shortest prefix that tells it from the shard before,
+//   so a query fetches only the shards of its terms. A shard maps a term to
+//   its postings per field:
 //   "t" subject, "b" body, "a" author, "r" series title, "f" filter terms
 //   ("is:applied"). Postings are compact strings of variable-length numbers
-//   (see AppendNumber): ids delta-encoded, with a BM25 weight in 1..8 for t
-//   and b, and the word positions for t (phrases).
+//   (see AppendNumber): ids delta-encoded (from -1: the ids of the whole
+//   index), with a BM25 weight in 1..16 for t and b, and the word positions
+//   for t (phrases).
 // - d/<n>.json: document pages of `page_docs` documents, fetched only for
 //   the results shown: [kind, title, author, date, state, link, snippet].
 // - dates.json: how many documents each day has, for d: ranges.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,7 +53,11 @@ struct Document {
                                   // key: documents with the same body_key have the same body
                                   // (so with body_of the body is read only when not cached)
   std::string_view author;        // shown
-  std::string_view author_terms;  // field a: the author's names and addresses
+  // Field a: the author's names and addresses, as views of up to three
+  // texts (a message's own From: name and address and the person's
+  // address after the mailmap: what does not change when the author writes
+  // again, so the document keeps its terms).
+  std::array<std::string_view, 3> author_terms;
   std::string_view series_title;  // field r: the title of the series it is part of
   std::string_view state;         // filter is:<state>; shown
   std::string_view link;          // a path from the site's top ("series/<id>/"), or for
@@ -79,6 +91,8 @@ struct IndexOptions {
   std::string message_url;  // with {message_id}; may be empty
   size_t shard_bytes = 24 * 1024;
   size_t page_docs = 16;
+  /// The block of the segments (see above): the files depend on it.
+  size_t segment_docs = 2048;
   int jobs = 1;
   /// Documents tokenized at a time. Their hits are then packed into compact
   /// per-term postings, so memory grows with the packed index, not with the
@@ -100,20 +114,29 @@ struct IndexOptions {
   /// made nor handed to the sink. Pages that are made carry the hash
   /// (IndexFile::input). Called from several threads at once.
   std::function<bool(const std::string& path, const model::Hash128& input)> keep_page;
+  /// The same for the term shards of a segment: with a term cache that
+  /// knows the segment's documents, asked with the paths of all of its
+  /// shards and a hash of its documents; true when the caller keeps every
+  /// one of them as an earlier build made them from that hash. Shards that
+  /// are made carry the hash.
+  std::function<bool(const std::vector<std::string>& paths, const model::Hash128& input)>
+      keep_files;
 };
 
 /// One file of the index; `path` is relative to site/search/.
 struct IndexFile {
   std::string path;
   std::string bytes;
-  model::Hash128 input;  // document pages with keep_page: what they are made from
+  model::Hash128 input;  // with a term cache or keep_page: what the file is made from
 };
 
 struct IndexStats {
   size_t batches = 0;         // of batch_docs documents
   size_t batches_cached = 0;  // of them, taken whole from the term cache
+  size_t segments = 0;
+  size_t segments_kept = 0;   // of them, kept whole (keep_files)
   size_t documents = 0;
-  size_t terms = 0;
+  size_t terms = 0;           // of each segment, summed
   size_t shards = 0;
   size_t pages = 0;
   size_t bytes = 0;

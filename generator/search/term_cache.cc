@@ -269,6 +269,13 @@ void TermCache::Keep(const model::Hash128& key) const {
   }
 }
 
+bool TermCache::KeepBatch(const model::Hash128& key) const {
+  const auto it = batches_.find(key);
+  if (it == batches_.end()) return false;
+  if (!it->second.added) batch_used_[it->second.index].store(true, std::memory_order_relaxed);
+  return true;
+}
+
 void TermCache::AddBatch(const model::Hash128& key,
                          const std::vector<std::pair<uint32_t, uint32_t>>& lengths,
                          std::string_view run) {

@@ -104,6 +104,20 @@ class TermCache {
   /// unreadable. Thread-safe with Find and FindBatch.
   bool FindBatch(const model::Hash128& key, std::vector<std::pair<uint32_t, uint32_t>>* lengths,
                  std::string* run) const;
+  /// Marks a batch as still in use (Write keeps it) without reading it;
+  /// false when unknown. Thread-safe with Find and FindBatch.
+  bool KeepBatch(const model::Hash128& key) const;
+  /// A segment of the index (search/index.h) BuildIndex made, known by a
+  /// hash of its batches: `table` is what the manifest says of it. Kept as
+  /// a batch of no documents whose run is the table.
+  bool FindSegment(const model::Hash128& key, std::string* table) const {
+    std::vector<std::pair<uint32_t, uint32_t>> none;
+    return FindBatch(key, &none, table) && none.empty();
+  }
+  /// Adds the segment, or marks it as still in use when known.
+  void AddSegment(const model::Hash128& key, std::string_view table) {
+    if (!KeepBatch(key)) AddBatch(key, {}, table);
+  }
   /// Marks a document's record as still in use (Write keeps it) without
   /// reading it: for the documents of a batch FindBatch found. Thread-safe
   /// with Find and FindBatch.

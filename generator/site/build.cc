@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "mail/message.h"
 #include "model/archive.h"
@@ -200,9 +201,9 @@ bool BuildSite(const Site& site, const BuildOptions& options, BuildSummary* summ
   const pages::DigestIds digest_ids = pages::DigestIdsOf(digests);
   SharedWork series_folders = SeriesFolders(ctx, digest_ids);
   StepTime search_step{"search index", 0, 0};
-  std::thread search([&ctx, &search_step, &series_folders, jobs] {
+  std::thread search([&ctx, &search_step, &series_folders, jobs, summary] {
     const auto search_start = Clock::now();
-    WriteSearchIndex(ctx);
+    std::tie(summary->search_segments, summary->search_segments_kept) = WriteSearchIndex(ctx);
     search_step.seconds = std::chrono::duration<double>(Clock::now() - search_start).count();
     search_step.peak_mb = PeakMemoryMb();
     series_folders.WorkOn(std::max(1, jobs - 1));

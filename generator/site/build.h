@@ -74,6 +74,8 @@ struct BuildSummary {
   size_t removed = 0;       // files of earlier builds that no longer belong
   size_t parsed = 0;        // messages read and parsed
   size_t cached = 0;        // messages whose facts came from the build cache
+  size_t search_segments = 0;       // of the search index (search/index.h)
+  size_t search_segments_kept = 0;  // of them, kept whole from the last build
   bool up_to_date = false;  // nothing changed: no build ran (the counts are the last build's)
   std::vector<std::string> notices;  // about the cache and the output folder, one line each
   size_t diagnostics = 0;

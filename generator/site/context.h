@@ -118,7 +118,9 @@ std::string DumpJson(const nlohmann::json& value);
 // The build steps, in the order they run. Each writes its own pages.
 void WriteDigestPages(BuildContext& ctx);   // digests/, home, 404, feed.xml, static/
 void WriteContributorPages(BuildContext& ctx);  // contributors/, one folder per person
-void WriteSearchIndex(BuildContext& ctx);   // search/: index files and the search page
+// search/: index files and the search page; returns the index segments
+// made and kept whole (as the summary counts them).
+std::pair<size_t, size_t> WriteSearchIndex(BuildContext& ctx);
 void WriteSeriesPages(BuildContext& ctx);     // series/: one folder per series, the index
 // The same in two parts: the series' folders as shared work, then the index.
 SharedWork SeriesFolders(BuildContext& ctx, const pages::DigestIds& digests);

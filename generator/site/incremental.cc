@@ -88,6 +88,8 @@ std::string SummaryJson(const BuildSummary& s, bool times) {
   j["messages"] = s.messages;
   j["messages_parsed"] = s.parsed;
   j["messages_cached"] = s.cached;
+  j["search_segments"] = s.search_segments;
+  j["search_segments_kept"] = s.search_segments_kept;
   j["digests"] = s.digests;
   j["series"] = s.series;
   j["people"] = s.people;

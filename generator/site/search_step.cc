@@ -2,6 +2,8 @@
 // contributor becomes a search document (search/index.h), and the index
 // files and the search page go to site/search/.
 #include <algorithm>
+#include <array>
+#include <cctype>
 
 #include "mail/subject.h"
 #include "pages/views.h"
@@ -38,13 +40,27 @@ std::string AuthorTerms(const model::Person& p) {
   return terms;
 }
 
+// A message's author as its own From: (or From: in the body) names them,
+// and their address after the mailmap: as lore's f: does, a message is
+// found by the name and address it was sent with. The person's display
+// name and other addresses change as they write more, and with them every
+// document of theirs, which a new build would then index again.
+std::array<std::string_view, 3> MessageAuthorTerms(const model::MessageFacts& m,
+                                                   const model::Person& p) {
+  const mail::Address& as_written = m.author_as_written;
+  const bool same = as_written.email.size() == p.email.size() &&
+                    std::equal(p.email.begin(), p.email.end(), as_written.email.begin(),
+                               [](char x, char y) { return x == std::tolower(static_cast<unsigned char>(y)); });
+  return {as_written.name, as_written.email, same ? std::string_view() : std::string_view(p.email)};
+}
+
 std::string Count(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
 }  // namespace
 
-void WriteSearchIndex(BuildContext& ctx) {
+std::pair<size_t, size_t> WriteSearchIndex(BuildContext& ctx) {
   const model::Archive& a = ctx.archive;
   const bool message_links = !ctx.info.message_url.empty();
   // Documents are made when the index needs them, as views: the text they
@@ -119,7 +135,7 @@ void WriteSearchIndex(BuildContext& ctx) {
       d.body_key = head.commit;
       d.title = head.subject.text;
       d.author = a.people[v.author].name;
-      d.author_terms = author_terms[v.author];
+      d.author_terms = MessageAuthorTerms(head, a.people[v.author]);
       d.series_title = a.series[v.series].title;
       d.state = model::StateName(v.state);
       d.link = series_links[v.series];
@@ -128,7 +144,7 @@ void WriteSearchIndex(BuildContext& ctx) {
       const Activity& act = activity[o.source];
       d.title = person.name;
       d.author = person.name;
-      d.author_terms = author_terms[o.source];
+      d.author_terms = {author_terms[o.source]};
       d.link = person_links[o.source];
       d.snippet = person.email + " · " + Count(act.messages, "message", "messages") + ", " +
                   Count(act.patches, "patch", "patches") + " · " +
@@ -150,7 +166,7 @@ void WriteSearchIndex(BuildContext& ctx) {
       d.title = m.subject.text;
       if (m.author >= 0) {
         d.author = a.people[m.author].name;
-        d.author_terms = author_terms[m.author];
+        d.author_terms = MessageAuthorTerms(m, a.people[m.author]);
       }
       const int series = m.version >= 0 ? a.versions[m.version].series : -1;
       if (series >= 0) d.series_title = a.series[series].title;
@@ -180,6 +196,17 @@ void WriteSearchIndex(BuildContext& ctx) {
     const std::string file = "search/" + path;
     return ctx.out.KeepIfUnchanged({{file, ctx.out.KeyedInput(file, "", input)}});
   };
+  // So is a segment's set of term shards.
+  options.keep_files = [&ctx](const std::vector<std::string>& paths, const model::Hash128& input) {
+    std::vector<std::pair<std::string, model::Hash128>> files;
+    files.reserve(paths.size());
+    for (const std::string& path : paths) {
+      std::string file = "search/" + path;
+      const model::Hash128 keyed = ctx.out.KeyedInput(file, "", input);
+      files.emplace_back(std::move(file), keyed);
+    }
+    return ctx.out.KeepIfUnchanged(files);
+  };
   // Files are written as the index makes them, a few hundred at a time on
   // every thread: the whole index is never in memory at once.
   std::vector<search::IndexFile> pending;
@@ -193,15 +220,17 @@ void WriteSearchIndex(BuildContext& ctx) {
     });
     pending.clear();
   };
+  search::IndexStats stats;
   search::BuildIndex(orders, make, options, [&](search::IndexFile&& file) {
     pending.push_back(std::move(file));
     if (pending.size() >= 256) flush();
-  });
+  }, &stats);
   flush();
   if (options.term_cache) options.term_cache->ReleaseLoaded();
 
   nlohmann::json view = pages::PageBase(ctx.info, "../", "Search");
   ctx.out.Render("search/index.html", "search", view);
+  return {stats.segments, stats.segments_kept};
 }
 
 }  // namespace listdigest::site

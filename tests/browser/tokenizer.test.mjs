@@ -56,16 +56,16 @@ test('d: ranges cover whole days, months and years, ends included', () => {
 });
 
 test('postings decode to ids, weights and positions', () => {
-  // id 0 weight 3 at positions 1 and 4; id 5 weight 8 at position 0.
+  // id 0 weight 3 at positions 1 and 4; id 5 weight 16 at position 0.
   const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   const enc = (n) => {
     let s = '';
     for (; n >= 32; n = Math.floor(n / 32)) s += digits[32 | (n & 31)];
     return s + digits[n];
   };
-  const postings = enc((0 << 3) | 2) + enc((1 << 1) | 1) + enc(3 << 1) + enc((4 << 3) | 7) + enc(0);
+  const postings = enc((0 << 4) | 2) + enc((1 << 1) | 1) + enc(3 << 1) + enc((4 << 4) | 15) + enc(0);
   assert.equal(enc(1000), 'of');
   const decoded = search.decodePostings(postings, 't');
-  assert.deepEqual(JSON.parse(JSON.stringify([...decoded])), [[0, { w: 3, positions: [1, 4] }], [5, { w: 8, positions: [0] }]]);
+  assert.deepEqual(JSON.parse(JSON.stringify([...decoded])), [[0, { w: 3, positions: [1, 4] }], [5, { w: 16, positions: [0] }]]);
   assert.deepEqual([...search.decodeNumbers('AfgBof')], [0, 31, 32, 1000]);
 });

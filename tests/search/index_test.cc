@@ -42,13 +42,17 @@ search::Document Doc(char kind, int64_t date, std::string title, std::string_vie
 constexpr int64_t kDay = 86400;
 constexpr int64_t kMar1 = 1614556800;  // 2021-03-01T00:00:00Z
 
-// The entry of `term` in whichever shard the manifest says holds it.
+// The entry of `term` in whichever shard of the first segment that has it
+// the manifest says holds it.
 json Entry(const std::map<std::string, std::string>& files, const std::string& term) {
   const json manifest = json::parse(files.at("manifest.json"));
-  const auto bounds = manifest["shards"].get<std::vector<std::string>>();
-  const json shard =
-      json::parse(files.at("t/" + std::to_string(search::ShardOf(bounds, term)) + ".json"));
-  return shard.contains(term) ? shard[term] : json();
+  for (const json& segment : manifest["segments"]) {
+    const auto bounds = segment["shards"].get<std::vector<std::string>>();
+    const json shard = json::parse(files.at("t/" + segment["name"].get<std::string>() + "/" +
+                                            std::to_string(search::ShardOf(bounds, term)) + ".json"));
+    if (shard.contains(term)) return shard[term];
+  }
+  return json();
 }
 
 // Ids of a b, a, r or f postings string.
@@ -56,7 +60,7 @@ std::vector<uint64_t> Ids(const std::string& postings, bool weighted) {
   std::vector<uint64_t> ids;
   int64_t id = -1;
   for (uint64_t n : search::DecodeNumbers(postings)) {
-    id += static_cast<int64_t>(weighted ? n >> 3 : n) + 1;
+    id += static_cast<int64_t>(weighted ? n >> 4 : n) + 1;
     ids.push_back(static_cast<uint64_t>(id));
   }
   return ids;
@@ -83,7 +87,7 @@ TEST_CASE("search index: ids follow dates; postings are delta-encoded with weigh
       Doc('p', kMar1 + kDay, "[PATCH 1/2] unrelated"),
   };
   docs[1].state = "applied";
-  docs[1].author_terms = "Marc Zyngier maz@kernel.org";
+  docs[1].author_terms = {"Marc Zyngier", "maz@kernel.org"};
   const auto files = ByPath(search::BuildIndex(docs, {}));
 
   // Ids by date: the cover (0), the patch (1), the reply (2).
@@ -98,15 +102,15 @@ TEST_CASE("search index: ids follow dates; postings are delta-encoded with weigh
 
   const json vgic = Entry(files, "vgic");
   REQUIRE(vgic.is_object());
-  // Subject: ids 0 and 2; each posting is (gap - 1) << 3 | (weight - 1),
+  // Subject: ids 0 and 2; each posting is (gap - 1) << 4 | (weight - 1),
   // then its positions as delta << 1 | more.
   const auto t = search::DecodeNumbers(vgic["t"].get<std::string>());
   REQUIRE(t.size() == 4);
-  CHECK((t[0] >> 3) == 0);         // id 0
+  CHECK((t[0] >> 4) == 0);           // id 0
   CHECK(t[1] == (6u << 1));        // patch@0 0/2@1 2@2 kvm@3 x86/pmu@4 pmu@5 vgic@6
-  CHECK((t[2] >> 3) == 1);         // id 2: one id skipped
+  CHECK((t[2] >> 4) == 1);           // id 2: one id skipped
   CHECK(t[3] == (3u << 1));        // re@0 kvm@1 arm64@2 vgic@3
-  CHECK((t[0] & 7) > (t[2] & 7));  // a series' subject weighs more than a reply's
+  CHECK((t[0] & 15) > (t[2] & 15));  // a series' subject weighs more than a reply's
   // Body: the stop word "the" is left out, "vgic" counted three times.
   CHECK(Ids(vgic["b"].get<std::string>(), true) == std::vector<uint64_t>{0});
   CHECK(Entry(files, "the").is_null());
@@ -116,9 +120,10 @@ TEST_CASE("search index: ids follow dates; postings are delta-encoded with weigh
   CHECK(Ids(Entry(files, "zyngier")["a"].get<std::string>(), false) == std::vector<uint64_t>{0});
 
   const json manifest = json::parse(files.at("manifest.json"));
-  CHECK(manifest["format"] == 1);
+  CHECK(manifest["format"] == 2);
   CHECK(manifest["docs"] == 3);
-  CHECK(manifest["shards"] == json::array({""}));
+  CHECK(manifest["segments"] ==
+        json::parse(R"([{"name": "0", "docs": 3, "shards": [""]}])"));
   CHECK(manifest["kinds"] == json({{"p", 1}, {"r", 1}, {"v", 1}}));
   const json dates = json::parse(files.at("dates.json"));
   CHECK(dates["first_day"] == kMar1 / kDay);
@@ -144,7 +149,9 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   search::IndexStats stats;
   const auto files = ByPath(search::BuildIndex(docs, options, &stats));
   const json manifest = json::parse(files.at("manifest.json"));
-  const auto bounds = manifest["shards"].get<std::vector<std::string>>();
+  REQUIRE(manifest["segments"].size() == 1);
+  CHECK(manifest["segments"][0]["name"] == "0");
+  const auto bounds = manifest["segments"][0]["shards"].get<std::vector<std::string>>();
   REQUIRE(bounds.size() > 5);
   CHECK(bounds.size() == stats.shards);
   CHECK(bounds[0] == "");
@@ -155,7 +162,7 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   size_t terms = 0;
   std::string previous_last;
   for (size_t s = 0; s < bounds.size(); ++s) {
-    const std::string& text = files.at("t/" + std::to_string(s) + ".json");
+    const std::string& text = files.at("t/0/" + std::to_string(s) + ".json");
     const json shard = json::parse(text);
     REQUIRE(!shard.empty());
     // Shards stay near their size unless one term is larger.
@@ -177,7 +184,7 @@ TEST_CASE("search index: every term is in the shard the manifest's bounds name")
   CHECK(terms == stats.terms);
   // A term that is not there still has a shard to look in, and is not in it.
   const std::string missing = "word1000x";
-  CHECK(json::parse(files.at("t/" + std::to_string(search::ShardOf(bounds, missing)) + ".json"))
+  CHECK(json::parse(files.at("t/0/" + std::to_string(search::ShardOf(bounds, missing)) + ".json"))
             .count(missing) == 0);
   // Every document of a shared term, in order.
   const json shared = Entry(files, "shared");
@@ -220,6 +227,64 @@ TEST_CASE("search index: same files for any order of documents, any number of th
       CHECK(a[i].bytes == c[i].bytes);
     }
   }
+}
+
+TEST_CASE("search index: segments by the binary digits of the count of blocks, contributors apart") {
+  // 23 patches a day apart, and three contributors dated among them.
+  auto make = [](int patches) {
+    std::vector<search::Document> docs;
+    for (int i = 0; i < patches; ++i) {
+      docs.push_back(Doc('p', kMar1 + i * kDay, "KVM: arm64: patch " + std::to_string(i),
+                         i % 2 ? "shared odd" : "shared even words here"));
+      docs.back().source = static_cast<uint64_t>(i);
+    }
+    for (int c = 0; c < 3; ++c) {
+      docs.push_back(Doc('c', kMar1 + c * 7 * kDay + 1, "Person " + std::to_string(c)));
+      docs.back().author_terms = {docs.back().title};
+      docs.back().source = static_cast<uint64_t>(c);
+    }
+    return docs;
+  };
+  search::IndexOptions options;
+  options.segment_docs = 4;
+  search::IndexStats stats;
+  const auto files = ByPath(search::BuildIndex(make(23), options, &stats));
+  const json manifest = json::parse(files.at("manifest.json"));
+  CHECK(manifest["docs"] == 26);
+  // 23 = 4 + 1 blocks of 4, and 3.
+  std::vector<std::pair<std::string, int>> segments;
+  for (const json& s : manifest["segments"]) segments.emplace_back(s["name"], s["docs"]);
+  CHECK(segments == std::vector<std::pair<std::string, int>>{{"0", 16}, {"16", 4}, {"20", 3}, {"c", 3}});
+  CHECK(stats.segments == 4);
+  CHECK(stats.segments_kept == 0);
+  // A term's postings, from every segment, are the ids of the whole index:
+  // every patch, not the contributors (ids 1, 9 and 17: one after the
+  // patch of their day).
+  std::vector<uint64_t> ids;
+  for (const json& s : manifest["segments"]) {
+    const json shard = json::parse(files.at("t/" + s["name"].get<std::string>() + "/0.json"));
+    if (!shard.contains("shared")) continue;
+    for (uint64_t id : Ids(shard["shared"]["b"].get<std::string>(), true)) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  std::vector<uint64_t> patches;
+  for (uint64_t i = 0; i < 26; ++i) {
+    if (i != 1 && i != 9 && i != 17) patches.push_back(i);
+  }
+  CHECK(ids == patches);
+  CHECK(Ids(json::parse(files.at("t/c/0.json"))["person"]["a"].get<std::string>(), false) ==
+        std::vector<uint64_t>{1, 9, 17});
+
+  // Two more patches: 25 = 4 + 2 blocks and 1. The first segment's shards
+  // keep their bytes (its BM25 lengths are its own); the others change.
+  const auto more = ByPath(search::BuildIndex(make(25), options));
+  const json next = json::parse(more.at("manifest.json"));
+  segments.clear();
+  for (const json& s : next["segments"]) segments.emplace_back(s["name"], s["docs"]);
+  CHECK(segments == std::vector<std::pair<std::string, int>>{{"0", 16}, {"16", 8}, {"24", 1}, {"c", 3}});
+  CHECK(more.at("t/0/0.json") == files.at("t/0/0.json"));
+  CHECK(more.at("t/16/0.json") != files.at("t/16/0.json"));
+  CHECK(more.count("t/20/0.json") == 0);
 }
 
 TEST_CASE("search index: a snippet is the start of the body on one line, cut at a word") {

@@ -12,6 +12,7 @@
 #include <deque>
 
 #include <map>
+#include <set>
 
 #include "mail/message.h"
 #include "search/index.h"
@@ -44,7 +45,7 @@ const Corpus& Real() {
       d.title = m.subject.text;
       d.body = m.body;
       d.author = m.author.name;
-      d.author_terms = x.texts.emplace_back(m.author.name + " " + m.author.email);
+      d.author_terms = {m.author.name, m.author.email};
       d.series_title = m.subject.title;
       d.state = i % 3 == 0 ? "new" : "";
       d.snippet = m.subject.title;
@@ -151,6 +152,68 @@ TEST_CASE("term cache: a batch of the same documents at the same ids is taken wh
   CHECK(build(docs, &third, &stats) == plain);
   CHECK(stats.batches_cached == stats.batches);
   CHECK_FALSE(third.Changed());
+}
+
+TEST_CASE("term cache: a segment of the same batches is kept whole when the caller keeps its shards") {
+  const auto& docs = Real().docs;
+  REQUIRE(docs.size() == 292);
+  std::set<std::string> asked;
+  bool keep = true;
+  auto build = [&](const std::vector<search::Document>& d, search::TermCache* cache,
+                   search::IndexStats* stats) {
+    search::IndexOptions options;
+    options.list = "kvmarm";
+    options.jobs = 2;
+    options.batch_docs = 16;
+    options.segment_docs = 32;
+    options.term_cache = cache;
+    options.keep_files = [&](const std::vector<std::string>& paths, const model::Hash128&) {
+      asked.insert(paths.begin(), paths.end());
+      return keep;
+    };
+    std::map<std::string, std::string> out;
+    for (auto& f : search::BuildIndex(d, options, stats)) out[f.path] = std::move(f.bytes);
+    return out;
+  };
+  search::IndexStats stats;
+  const auto plain = build(docs, nullptr, &stats);
+  CHECK(stats.segments == 3);  // 292 = 8 + 1 blocks of 32, and 4
+  CHECK(asked.empty());        // nothing to ask without a cache
+
+  // An earlier build of all but the newest 10: 282 = 8 blocks and 26.
+  const std::vector<search::Document> earlier(docs.begin(), docs.end() - 10);
+  search::TermCache first;
+  const auto before = build(earlier, &first, &stats);
+  CHECK(stats.segments == 2);
+  CHECK(stats.segments_kept == 0);  // the cache knew nothing
+  std::string why;
+  search::TermCache second;
+  REQUIRE(second.Parse(Written(first, "id"), "id", &why));
+  const auto now = build(docs, &second, &stats);
+  // The first 256 documents' segment is kept: its shards are not made, and
+  // they are those of the earlier build, which are the clean build's.
+  CHECK(stats.segments_kept == 1);
+  CHECK(stats.batches_cached == 16 + 1);  // and the first of the next segment, as it was
+  size_t kept = 0;
+  for (const std::string& path : asked) {
+    CAPTURE(path);
+    CHECK(path.rfind("t/0/", 0) == 0);
+    CHECK(now.count(path) == 0);
+    CHECK(before.at(path) == plain.at(path));
+    ++kept;
+  }
+  CHECK(kept > 0);
+  CHECK(kept + now.size() == plain.size());
+  for (const auto& [path, bytes] : now) {
+    CAPTURE(path);
+    CHECK(plain.at(path) == bytes);
+  }
+  // When the caller does not have them any more, they are made again.
+  search::TermCache third;
+  REQUIRE(third.Parse(Written(first, "id"), "id", &why));
+  keep = false;
+  CHECK(build(docs, &third, &stats) == plain);
+  CHECK(stats.segments_kept == 0);
 }
 
 TEST_CASE("term cache: a damaged or foreign file is refused and the cache stays usable") {

@@ -516,6 +516,10 @@ TEST_CASE("incremental: --quiet prints nothing; --summary-json says what was don
   CHECK(s["digests"].get<int>() > 0);
   CHECK(s["files"]["written"].get<int>() > 100);
   CHECK(s["files"]["removed"] == 0);
+  // Fewer than 2,048 documents besides the contributors: one segment of
+  // them, one of the contributors; this site had neither yet.
+  CHECK(s["search_segments"] == 2);
+  CHECK(s["search_segments_kept"] == 0);
   REQUIRE(s["steps"].is_array());
   std::set<std::string> steps;
   for (const auto& step : s["steps"]) {

@@ -154,8 +154,8 @@
     for (let k = 0; k < n.length;) {
       const v = n[k++];
       if (field === 't' || field === 'b') {
-        doc += Math.floor(v / 8) + 1;
-        const hit = { w: (v % 8) + 1 };
+        doc += Math.floor(v / 16) + 1;
+        const hit = { w: (v % 16) + 1 };
         if (field === 't') {
           hit.positions = [];
           let at = 0, more = 1;
@@ -284,7 +284,7 @@
     }
     manifest() {
       return this.load('manifest.json').then((m) => {
-        if (m.format !== 1) throw new Error(`manifest.json: format ${m.format}, this page reads 1`);
+        if (m.format !== 2) throw new Error(`manifest.json: format ${m.format}, this page reads 2`);
         return m;
       });
     }
@@ -345,17 +345,32 @@
              date, lists, problems, droppedStop };
   }
 
+  // The file of each segment's shard that holds `key`.
+  function shardPaths(manifest, key) {
+    return manifest.segments.map((s) => `t/${s.name}/${shardOf(s.shards, key)}.json`);
+  }
+
+  // Map id -> hit of one term in one field, from every segment (their ids
+  // are the whole index's, and no two segments have the same document).
+  function postingsOf(key, field, shards, manifest) {
+    const out = new Map();
+    for (const path of shardPaths(manifest, key)) {
+      const entry = (shards.get(path) || {})[key];
+      if (!entry || !entry[field]) continue;
+      for (const [doc, hit] of decodePostings(entry[field], field)) out.set(doc, hit);
+    }
+    return out;
+  }
+
   // Map id -> score for one planned term.
   function matchTerm(term, shards, manifest) {
-    const n = manifest.docs, bm = manifest.bm25 || { k1: 1.2, levels: 8 };
-    const unit = (bm.k1 + 1) / bm.levels;
-    const entryOf = (key) => shards.get(shardOf(manifest.shards, key))[key] || {};
+    const n = manifest.docs, bm = manifest.bm25;
+    const unit = (bm.k1 + 1) * bm.scale / bm.levels;
     if (!term.phrase) {
-      const entry = entryOf(term.keys[0]);
       const scores = new Map();
       for (const f of term.fields) {
-        if (!entry[f]) continue;
-        const postings = decodePostings(entry[f], f);
+        const postings = postingsOf(term.keys[0], f, shards, manifest);
+        if (!postings.size) continue;
         const weight = idf(n, postings.size) * (FIELD_BOOST[f] || 0);
         for (const [doc, hit] of postings) {
           scores.set(doc, (scores.get(doc) || 0) + weight * (hit.w ? hit.w * unit : 1));
@@ -364,7 +379,7 @@
       return scores;
     }
     // A phrase: every word in the subject, each at its offset from the first.
-    const lists = term.keys.map((key) => decodePostings(entryOf(key).t, 't'));
+    const lists = term.keys.map((key) => postingsOf(key, 't', shards, manifest));
     const scores = new Map();
     const smallest = lists.reduce((a, b) => (a.size <= b.size ? a : b));
     for (const doc of smallest.keys()) {
@@ -405,11 +420,11 @@
     const p = plan(parseQuery(query), manifest);
     const positive = p.terms.filter((t) => !t.negated);
     if (!positive.length && !p.date && !p.lists) return { ids: [], manifest, ...p };
-    const shardIds = new Set();
-    for (const t of p.terms) for (const k of t.keys) shardIds.add(shardOf(manifest.shards, k));
-    const shards = new Map();
-    const loads = [...shardIds].sort((a, b) => a - b).map((s) =>
-      index.load(`t/${s}.json`).then((j) => shards.set(s, j)));
+    const paths = new Set();
+    for (const t of p.terms) for (const k of t.keys) for (const f of shardPaths(manifest, k)) paths.add(f);
+    const shards = new Map();  // path -> shard
+    const loads = [...paths].sort().map((path) =>
+      index.load(path).then((j) => shards.set(path, j)));
     let dates = null;
     if (p.date) loads.push(index.load('dates.json').then((j) => { dates = j; }));
     await Promise.all(loads);
@@ -457,7 +472,7 @@
   // ---- The page ---------------------------------------------------------
 
   const api = { tokenize, wordTerms, decodeNumbers, decodePostings, compareKeys, shardOf,
-                parseQuery, parseDateRange, plan, search, Index };
+                shardPaths, parseQuery, parseDateRange, plan, search, Index };
   if (typeof document === 'undefined') {
     globalThis.ListdigestSearch = api;
     return;
