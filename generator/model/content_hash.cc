@@ -5,10 +5,23 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <cstring>
+
 namespace listdigest::model {
 
+// Pieces are gathered in `pending` and fed to XXH3 in blocks: input hashes
+// are made of many pieces of a few bytes (numbers, short fields), and each
+// XXH3_128bits_update call costs more than copying them.
 struct Hasher::State {
+  static constexpr size_t kPending = 4096;
   XXH3_state_t xxh;
+  size_t used = 0;
+  char pending[kPending];
+
+  void Flush() {
+    if (used > 0) XXH3_128bits_update(&xxh, pending, used);
+    used = 0;
+  }
 };
 
 std::string Hash128::Hex() const {
@@ -45,7 +58,19 @@ Hasher& Hasher::operator=(Hasher&&) noexcept = default;
 void Hasher::Update(std::string_view bytes) {
   // An empty view may carry a null pointer.
   if (bytes.empty()) return;
-  XXH3_128bits_update(&state_->xxh, bytes.data(), bytes.size());
+  State& s = *state_;
+  if (s.used + bytes.size() <= State::kPending) {
+    std::memcpy(s.pending + s.used, bytes.data(), bytes.size());
+    s.used += bytes.size();
+    return;
+  }
+  s.Flush();
+  if (bytes.size() >= State::kPending) {
+    XXH3_128bits_update(&s.xxh, bytes.data(), bytes.size());
+  } else {
+    std::memcpy(s.pending, bytes.data(), bytes.size());
+    s.used = bytes.size();
+  }
 }
 
 void Hasher::UpdateField(std::string_view bytes) {
@@ -57,7 +82,15 @@ void Hasher::UpdateField(std::string_view bytes) {
 }
 
 Hash128 Hasher::Finish() const {
-  const XXH128_hash_t h = XXH3_128bits_digest(&state_->xxh);
+  XXH128_hash_t h;
+  if (state_->used == 0) {
+    h = XXH3_128bits_digest(&state_->xxh);
+  } else {
+    XXH3_state_t whole;
+    XXH3_copyState(&whole, &state_->xxh);
+    XXH3_128bits_update(&whole, state_->pending, state_->used);
+    h = XXH3_128bits_digest(&whole);
+  }
   return Hash128{h.low64, h.high64};
 }
 

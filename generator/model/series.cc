@@ -18,6 +18,7 @@ constexpr int64_t kNoReplyAfter = 14 * kDay;
 
 std::string FoldedTitle(const std::string& title) {
   std::string out;
+  out.reserve(title.size());
   bool space = false;
   for (char c : title) {
     if (c == ' ' || c == '\t') {
@@ -26,7 +27,7 @@ std::string FoldedTitle(const std::string& title) {
     }
     if (space) out += ' ';
     space = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return out;
 }
@@ -90,14 +91,14 @@ class Grouper {
     // A second message with a Message-ID already seen (a mail sent twice
     // with one id) is the same patch: it is not grouped again.
     std::vector<int> duplicates;
+    std::vector<char> first_copy(a_.messages.size(), 0);
     for (size_t i = 0; i < a_.messages.size(); ++i) {
       const MessageFacts& m = a_.messages[i];
-      if (m.is_patch() && a_.FindMessage(m.message_id) != int(i)) duplicates.push_back(int(i));
+      if (!m.is_patch()) continue;
+      if (a_.FindMessage(m.message_id) == int(i)) first_copy[i] = 1;
+      else duplicates.push_back(int(i));
     }
-    auto groupable = [this](size_t i) {
-      const MessageFacts& m = a_.messages[i];
-      return m.is_patch() && a_.FindMessage(m.message_id) == int(i);
-    };
+    auto groupable = [&first_copy](size_t i) { return first_copy[i] != 0; };
     // Covers and unnumbered patches lead their version.
     for (size_t i = 0; i < a_.messages.size(); ++i) {
       const MessageFacts& m = a_.messages[i];
@@ -479,9 +480,12 @@ std::string ShortHash(std::string_view text, int digits) {
 }
 
 int PatchAncestor(const Archive& a, int message) {
-  std::set<int> seen{message};
+  // Threads are trees (BuildArchive drops a link that would close a cycle);
+  // the walk is bounded all the same. (It ran for every reply and every
+  // message of every page's input hash: with a set of the messages seen,
+  // its allocations were most of its time.)
   int at = a.messages[message].parent;
-  while (at >= 0 && seen.insert(at).second) {
+  for (size_t steps = 0; at >= 0 && at != message && steps < a.messages.size(); ++steps) {
     if (a.messages[at].is_patch()) return at;
     at = a.messages[at].parent;
   }

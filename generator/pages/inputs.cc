@@ -1,8 +1,57 @@
 #include "pages/inputs.h"
 
+#include <cstring>
+
 #include "model/series.h"
 
 namespace listdigest::pages {
+
+void HashJson(model::Hasher* h, const nlohmann::json& j) {
+  using Type = nlohmann::json::value_t;
+  auto tag = [h](char t, uint64_t n) {
+    char buf[9];
+    buf[0] = t;
+    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(n >> (8 * i));
+    h->Update(std::string_view(buf, sizeof buf));
+  };
+  switch (j.type()) {
+    case Type::object:
+      tag('o', j.size());
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        h->UpdateField(it.key());
+        HashJson(h, it.value());
+      }
+      return;
+    case Type::array:
+      tag('a', j.size());
+      for (const auto& e : j) HashJson(h, e);
+      return;
+    case Type::string:
+      tag('s', 0);
+      h->UpdateField(j.get_ref<const std::string&>());
+      return;
+    case Type::boolean:
+      tag('b', j.get<bool>() ? 1 : 0);
+      return;
+    case Type::number_integer:
+      tag('i', static_cast<uint64_t>(j.get<int64_t>()));
+      return;
+    case Type::number_unsigned:
+      tag('u', j.get<uint64_t>());
+      return;
+    case Type::number_float: {
+      const double d = j.get<double>();
+      uint64_t bits = 0;
+      std::memcpy(&bits, &d, sizeof bits);
+      tag('f', bits);
+      return;
+    }
+    default:
+      tag('n', static_cast<uint64_t>(j.type()));
+      return;
+  }
+}
+
 
 void InputHasher::Number(int64_t n) {
   char bytes[8];

@@ -18,6 +18,11 @@
 
 namespace listdigest::pages {
 
+/// Feeds a JSON value to `h` without dumping it: a type tag, then the value
+/// (strings by their bytes, numbers by their binary value, containers by
+/// size and members). Two values hash alike only when they dump alike.
+void HashJson(model::Hasher* h, const nlohmann::json& j);
+
 class InputHasher {
  public:
   void Text(std::string_view text) { h_.UpdateField(text); }
@@ -26,6 +31,8 @@ class InputHasher {
   void Person(const model::Person& person);
   /// Every field of the site the views show.
   void Site(const SiteInfo& site);
+  /// A JSON value, by HashJson.
+  void Json(const nlohmann::json& j) { HashJson(&h_, j); }
   model::Hash128 Finish() const { return h_.Finish(); }
 
  private:

@@ -522,7 +522,7 @@ model::Hash128 DigestInputs(const model::Archive& a, const model::Digest& d,
   }
   // What waits for review depends on every version near the digest's end:
   // the rows themselves, as the page shows them.
-  h.Text(WaitingForReviewView(a, d, site, "../../").dump());
+  h.Json(WaitingForReviewView(a, d, site, "../../"));
   return h.Finish();
 }
 

@@ -218,6 +218,19 @@ json PageFields(const Site& site, const std::string& path, const std::string& ro
   return fields;
 }
 
+model::Hash128 PageFieldsSalt(const Site& site) {
+  model::Hasher h;
+  h.UpdateField(site.theme.asset_version());
+  h.UpdateField(site.config.base_url);
+  const std::vector<const ContentPage*> nav = NavPages(site.content);
+  h.UpdateField(std::to_string(nav.size()));
+  for (const ContentPage* p : nav) {
+    h.UpdateField(p->name);
+    h.UpdateField(p->title);
+  }
+  return h.Finish();
+}
+
 json ContentPageView(const pages::SiteInfo& info, const ContentPage& page) {
   json view = pages::PageBase(info, "../", page.title);
   view["title"] = page.title;

@@ -4,57 +4,10 @@
 #include <cstring>
 #include <thread>
 
+#include "pages/inputs.h"
+
 namespace listdigest::site {
 namespace {
-
-// Feeds a JSON value to `h` without dumping it: a type tag, then the value
-// (strings by their bytes, numbers by their binary value, containers by
-// size and members). Two values hash alike only when they dump alike.
-void HashJson(model::Hasher* h, const nlohmann::json& j) {
-  using Type = nlohmann::json::value_t;
-  auto tag = [h](char t, uint64_t n) {
-    char buf[9];
-    buf[0] = t;
-    for (int i = 0; i < 8; ++i) buf[1 + i] = static_cast<char>(n >> (8 * i));
-    h->Update(std::string_view(buf, sizeof buf));
-  };
-  switch (j.type()) {
-    case Type::object:
-      tag('o', j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        h->UpdateField(it.key());
-        HashJson(h, it.value());
-      }
-      return;
-    case Type::array:
-      tag('a', j.size());
-      for (const auto& e : j) HashJson(h, e);
-      return;
-    case Type::string:
-      tag('s', 0);
-      h->UpdateField(j.get_ref<const std::string&>());
-      return;
-    case Type::boolean:
-      tag('b', j.get<bool>() ? 1 : 0);
-      return;
-    case Type::number_integer:
-      tag('i', static_cast<uint64_t>(j.get<int64_t>()));
-      return;
-    case Type::number_unsigned:
-      tag('u', j.get<uint64_t>());
-      return;
-    case Type::number_float: {
-      const double d = j.get<double>();
-      uint64_t bits = 0;
-      std::memcpy(&bits, &d, sizeof bits);
-      tag('f', bits);
-      return;
-    }
-    default:
-      tag('n', static_cast<uint64_t>(j.type()));
-      return;
-  }
-}
 
 // An HTML page: what the sitemap lists, and what gets PageFields.
 bool IsPage(const std::string& path) {
@@ -78,8 +31,17 @@ model::Hash128 Output::KeyedInput(const std::string& path, const std::string& ro
   h.UpdateField(salt_.Hex());
   h.UpdateField("keyed");
   h.UpdateField(key.Hex());
-  if (IsPage(path)) HashJson(&h, PageFields(site_, path, root));
+  if (IsPage(path)) {
+    h.UpdateField(fields_salt_.Hex());
+    h.UpdateField(path);
+    h.UpdateField(root);
+  }
   return h.Finish();
+}
+
+void Output::HashPageInputs(const model::Hash128& salt) {
+  salt_ = salt;
+  fields_salt_ = PageFieldsSalt(site_);
 }
 
 bool Output::KeepIfUnchanged(const std::vector<std::pair<std::string, model::Hash128>>& files) {
@@ -103,8 +65,8 @@ void Output::Render(const std::string& path, const std::string& name, const nloh
     model::Hasher h;
     h.UpdateField(salt_.Hex());
     h.UpdateField(name);
-    HashJson(&h, view);
-    HashJson(&h, fields);
+    pages::HashJson(&h, view);
+    pages::HashJson(&h, fields);
     input = h.Finish();
     if (writer_.KeepIfInputUnchanged(path, input)) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -135,7 +97,7 @@ void Output::WriteJson(const std::string& path, const nlohmann::json& value,
     model::Hasher h;
     h.UpdateField(salt_.Hex());
     h.UpdateField("json");
-    HashJson(&h, value);
+    pages::HashJson(&h, value);
     input = h.Finish();
     if (writer_.KeepIfInputUnchanged(path, input)) return;
   }

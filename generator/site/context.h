@@ -45,7 +45,7 @@ class Output {
   /// hash with the file; a page whose hash is the one the last build
   /// recorded, in a file still as that build left it, is not rendered
   /// again (Writer::KeepIfInputUnchanged).
-  void HashPageInputs(const model::Hash128& salt) { salt_ = salt; }
+  void HashPageInputs(const model::Hash128& salt);
 
   /// For files whose inputs the caller hashes itself, more cheaply than by
   /// making their views (`key`: all they are made from but the generator,
@@ -68,6 +68,7 @@ class Output {
   const Site& site_;
   Writer writer_;
   model::Hash128 salt_;  // zero: render every page
+  model::Hash128 fields_salt_;  // PageFieldsSalt, with salt_
   mutable std::mutex mutex_;
   std::string first_error_;
   std::set<std::string> pages_;
@@ -111,6 +112,10 @@ class SharedWork {
 /// `asset_version` (render::Theme::asset_version). `root` is the page's
 /// path to the site's top.
 nlohmann::json PageFields(const Site& site, const std::string& path, const std::string& root);
+/// A hash of everything of `site` that PageFields reads (asset_version,
+/// base_url, the nav's content pages): with a page's path and root it fixes
+/// the page's fields, without making them.
+model::Hash128 PageFieldsSalt(const Site& site);
 
 /// nlohmann::json dumped the way every .json file of the site is.
 std::string DumpJson(const nlohmann::json& value);

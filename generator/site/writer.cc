@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +20,49 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ReadFile(const fs::path& path, std::string* out) { return ReadFileBytes(path.string(), out); }
+
+// Writes `bytes` over a file that a write of this build replaced, in the
+// blocks it has, instead of creating a file and removing the old one: on
+// ext4 both allocating an inode and releasing a file's blocks cost more
+// than the write (on this project's VM, which discards released blocks,
+// ~0.08 ms a file). Only a file that nobody can read any more: its one
+// link is our temporary name, and a write lease (granted only while no
+// one else has the file open) holds while it is rewritten. The last page
+// is written whole (zeros after the end, then cut back) so that the kernel
+// need not read the old page first. False when the file cannot be reused;
+// it is then as it was or cut short, and is removed like the others.
+bool Overwrite(const std::string& path, const std::string& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+            ::fcntl(fd, F_SETLEASE, F_WRLCK) == 0;
+  if (ok) {
+    static const char kZeros[4096] = {};
+    const size_t tail = bytes.size() % sizeof kZeros;
+    const size_t padding = tail == 0 ? 0 : sizeof kZeros - tail;
+    size_t done = 0;
+    const size_t total = bytes.size() + padding;
+    while (ok && done < total) {
+      iovec parts[2];
+      int n = 0;
+      if (done < bytes.size()) {
+        parts[n++] = {const_cast<char*>(bytes.data()) + done, bytes.size() - done};
+      }
+      const size_t zeros_done = done > bytes.size() ? done - bytes.size() : 0;
+      if (padding > zeros_done) {
+        parts[n++] = {const_cast<char*>(kZeros), padding - zeros_done};
+      }
+      const ssize_t w = ::pwritev(fd, parts, n, static_cast<off_t>(done));
+      if (w <= 0) ok = false;
+      else done += static_cast<size_t>(w);
+    }
+    ok = ok && ::ftruncate(fd, static_cast<off_t>(bytes.size())) == 0;
+    ::fcntl(fd, F_SETLEASE, F_UNLCK);
+  }
+  ::close(fd);
+  return ok;
+}
 
 }  // namespace
 
@@ -181,8 +226,28 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
   thread_local const unsigned thread_slot = threads_seen++ % 16;
   const fs::path temp_dir = fs::path(out_dir_) / kTempDirName / std::to_string(thread_slot);
   fs::create_directories(temp_dir, ec);
-  const fs::path tmp = temp_dir / std::to_string(temp_counter_++);
+  // A file an earlier write replaced takes the bytes when it can (see
+  // Overwrite), else a new one.
+  fs::path tmp;
   {
+    std::string reused;
+    while (tmp.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(replaced_mutex_);
+        if (replaced_.empty()) break;
+        reused = std::move(replaced_.back());
+        replaced_.pop_back();
+      }
+      if (Overwrite(reused, bytes)) {
+        tmp = reused;
+        ++reused_;
+      } else {
+        ::unlink(reused.c_str());
+      }
+    }
+  }
+  if (tmp.empty()) {
+    tmp = temp_dir / std::to_string(temp_counter_++);
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.close();
@@ -193,8 +258,8 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
     }
   }
   // Replacing a file: exchange the two names; the old file stays in the
-  // temporary folder until Finish. A reader sees the old file or the new
-  // one, as with rename; but ext4 does not flush the new file's data at once
+  // temporary folder, for a later write to reuse or to be removed. A reader
+  // sees the old file or the new one, as with rename; but ext4 does not flush the new file's data at once
   // (auto_da_alloc), which rename over an existing file does, and which made
   // rewriting a thousand search files wait on the disk for a second. Old
   // files go late, when the build has few files left to create

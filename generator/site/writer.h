@@ -70,6 +70,9 @@ class Writer {
   size_t written() const { return written_; }
   size_t unchanged() const { return unchanged_; }
   size_t removed() const { return removed_; }
+  /// Writes that took the place of a file an earlier write replaced
+  /// rather than create a file (see Write in writer.cc).
+  size_t reused() const { return reused_; }
   const std::string& out_dir() const { return out_dir_; }
 
  private:
@@ -95,7 +98,9 @@ class Writer {
   size_t written_ = 0;
   size_t unchanged_ = 0;
   size_t removed_ = 0;
-  // Temporary names that hold the files writes replaced, to remove.
+  std::atomic<size_t> reused_{0};
+  // Temporary names that hold the files writes replaced, to reuse or
+  // remove.
   std::mutex replaced_mutex_;
   std::condition_variable replaced_added_;
   std::vector<std::string> replaced_;
