@@ -323,6 +323,7 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
       break;
   }
   if (reuse) {
+    commits.reserve(commits.size() + known->commits.size() + walked.size());
     for (const Commit& k : known->commits) {
       Commit c = k;
       c.epoch = number;

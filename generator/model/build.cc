@@ -97,7 +97,7 @@ class PeopleBuilder {
   // Registers a person as written in a message.
   void Add(const mail::Address& address) {
     // Most addresses come again and again as written: counted at once.
-    std::string written = AsWritten(address);
+    const std::string& written = AsWritten(address, &written_);
     if (auto it = added_.find(written); it != added_.end()) {
       ++*it->second;
       return;
@@ -111,15 +111,24 @@ class PeopleBuilder {
     ++count;
     std::string lower = Lower(address.email);
     e.emails.insert(lower.empty() ? key : std::move(lower));
-    added_.emplace(std::move(written), &count);
+    added_.emplace(written, &count);
   }
 
-  // Counts a name seen in a trailer for an address already known.
+  // Counts a name seen in a trailer for an address already known. After
+  // the last Add.
   void SeeName(const mail::Address& address) {
-    std::string name = address.name, email = address.email;
-    mailmap_.Resolve(&name, &email);
-    auto it = entries_.find(Lower(email));
-    if (it != entries_.end() && !name.empty()) it->second.names[name]++;
+    // The same trailers come again and again: each name as written is
+    // looked up once (nullptr: not counted).
+    const std::string& written = AsWritten(address, &written_);
+    auto seen = seen_.find(written);
+    if (seen == seen_.end()) {
+      std::string name = address.name, email = address.email;
+      mailmap_.Resolve(&name, &email);
+      auto it = entries_.find(Lower(email));
+      int* count = it != entries_.end() && !name.empty() ? &it->second.names[name] : nullptr;
+      seen = seen_.emplace(written, count).first;
+    }
+    if (seen->second) ++*seen->second;
   }
 
   // The person's key: the lower-cased address after the mailmap.
@@ -129,14 +138,13 @@ class PeopleBuilder {
     return Lower(email);
   }
 
-  // A name and an address as written, as one key.
-  static std::string AsWritten(const mail::Address& address) {
-    std::string key;
-    key.reserve(address.name.size() + 1 + address.email.size());
-    key += address.name;
-    key += '\0';
-    key += address.email;
-    return key;
+  // A name and an address as written, as one key, made in `*key` (a
+  // buffer used again and again).
+  static const std::string& AsWritten(const mail::Address& address, std::string* key) {
+    key->assign(address.name);
+    *key += '\0';
+    *key += address.email;
+    return *key;
   }
 
   std::vector<Person> Finish(std::unordered_map<std::string, int>* index) const {
@@ -177,6 +185,8 @@ class PeopleBuilder {
   std::unordered_map<std::string, Entry> entries_;  // by key
   // By AsWritten: the count of that name in its person's entry.
   std::unordered_map<std::string, int*> added_;
+  std::unordered_map<std::string, int*> seen_;  // the same for SeeName
+  std::string written_;                         // AsWritten's buffer
 };
 
 // The message `m` answers: In-Reply-To when it is in the archive, else the
@@ -402,18 +412,28 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   }
   std::unordered_map<std::string, int> person_index;
   a.people = people.Finish(&person_index);
-  std::unordered_map<std::string, int> person_of_written;  // by PeopleBuilder::AsWritten
-  auto person_of = [&](const mail::Address& address) {
-    std::string written = PeopleBuilder::AsWritten(address);
+  // A person as written: their index, and whether their key (the address
+  // after the mailmap) is that person's own, not the fallback
+  // "unknown@invalid" of an address no message came from.
+  struct Found {
+    int person;
+    bool exact;
+  };
+  std::unordered_map<std::string, Found> person_of_written;  // by PeopleBuilder::AsWritten
+  std::string written;
+  auto find_person = [&](const mail::Address& address) {
+    PeopleBuilder::AsWritten(address, &written);
     if (auto known = person_of_written.find(written); known != person_of_written.end()) {
       return known->second;
     }
     auto it = person_index.find(people.KeyOf(address));
-    if (it == person_index.end()) it = person_index.find("unknown@invalid");
-    const int person = it == person_index.end() ? -1 : it->second;
-    person_of_written.emplace(std::move(written), person);
-    return person;
+    const bool exact = it != person_index.end();
+    if (!exact) it = person_index.find("unknown@invalid");
+    const Found found{it == person_index.end() ? -1 : it->second, exact};
+    person_of_written.emplace(written, found);
+    return found;
   };
+  auto person_of = [&](const mail::Address& address) { return find_person(address).person; };
 
   // The facts move into the model whole: one copy of every message at a time.
   a.messages = std::move(parsed);
@@ -422,11 +442,12 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     f.author = person_of(f.author_as_written);
     f.sender = f.from_as_written.email.empty() ? f.author : person_of(f.from_as_written);
     f.reviews.clear();
+    // A review is a trailer of the sender's own address (after the
+    // mailmap), not one that only falls back to the same person.
     for (const auto& t : f.reply_trailers) {
-      if (!t.who.email.empty() && person_of(t.who) == f.sender &&
-          people.KeyOf(t.who) == a.people[f.sender].email) {
-        f.reviews.push_back(Review{t.kind, f.sender});
-      }
+      if (t.who.email.empty()) continue;
+      const Found who = find_person(t.who);
+      if (who.exact && who.person == f.sender) f.reviews.push_back(Review{t.kind, f.sender});
     }
     const int index = static_cast<int>(&f - a.messages.data());
     for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <tuple>
 
 #include "model/patch_text.h"
@@ -328,13 +329,14 @@ class Grouper {
     }
     std::sort(order.begin(), order.end(),
               [&](int x, int y) { return anchor_position[x] < anchor_position[y]; });
-    std::map<std::string, int> by_title, by_first_patch, by_patch_title, by_change_id;
+    std::unordered_map<std::string, int> by_title, by_first_patch, by_patch_title, by_change_id;
     for (int vi : order) {
       SeriesVersion& v = a_.versions[vi];
       const MessageFacts& head = a_.messages[v.head];
       const std::string who = std::to_string(v.author) + "|" + ProjectKey(head) + "|";
       const std::string change_id = ChangeId(v);
-      auto find = [](const std::map<std::string, int>& map, const std::string& key) {
+      const std::string title_key = who + FoldedTitle(v.title);
+      auto find = [](const std::unordered_map<std::string, int>& map, const std::string& key) {
         auto it = map.find(key);
         return it == map.end() ? -1 : it->second;
       };
@@ -342,14 +344,14 @@ class Grouper {
       const bool pull = v.pull >= 0;  // a pull request's patches are a series of their own
       if (!pull && !change_id.empty()) s = find(by_change_id, change_id);
       if (!pull && s < 0) s = LinkedSeries(vi);
-      if (!pull && s < 0) s = find(by_title, who + FoldedTitle(v.title));
+      if (!pull && s < 0) s = find(by_title, title_key);
       // Without its cover letter a version is known by its first patch,
       // and a partial re-roll by any of its patches.
       if (!pull && s < 0 && v.cover < 0 && head.subject.number == 1) {
-        s = find(by_first_patch, who + FoldedTitle(v.title));
+        s = find(by_first_patch, title_key);
       }
       if (!pull && s < 0 && v.cover < 0 && !v.revision.empty()) {
-        s = find(by_patch_title, who + FoldedTitle(v.title));
+        s = find(by_patch_title, title_key);
       }
       if (s < 0) {
         const MessageFacts& anchor = a_.messages[Anchor(v)];
@@ -371,7 +373,7 @@ class Grouper {
       v.series = s;
       a_.series[s].versions.push_back(vi);
       if (pull) continue;
-      by_title[who + FoldedTitle(v.title)] = s;
+      by_title[title_key] = s;
       if (!v.patches.empty()) {
         by_first_patch[who + FoldedTitle(a_.messages[v.patches.front()].subject.title)] = s;
       }
