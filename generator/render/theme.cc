@@ -64,14 +64,20 @@ void LoadFolder(const fs::path& dir, std::map<std::string, std::string>* templat
 
 data ToData(const nlohmann::json& j) {
   switch (j.type()) {
+    // data::set and data::push_back copy their argument, and with it every
+    // level below: the members and elements move in instead (operator[]
+    // gives the member's place; the list, which list_value() shows as
+    // const, is the data's own).
     case nlohmann::json::value_t::object: {
       data d{data::type::object};
-      for (auto it = j.begin(); it != j.end(); ++it) d.set(it.key(), ToData(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it) d[it.key()] = ToData(it.value());
       return d;
     }
     case nlohmann::json::value_t::array: {
       data d{data::type::list};
-      for (const auto& e : j) d.push_back(ToData(e));
+      auto& list = const_cast<kainjow::mustache::basic_list<std::string>&>(d.list_value());
+      list.reserve(j.size());
+      for (const auto& e : j) list.push_back(ToData(e));
       return d;
     }
     case nlohmann::json::value_t::string:
@@ -153,7 +159,7 @@ bool Theme::RenderPage(const std::string& name, const nlohmann::json& view,
   data d = ToData(view);
   if (page_fields.is_object()) {
     for (auto field = page_fields.begin(); field != page_fields.end(); ++field) {
-      d.set(field.key(), ToData(*field));
+      d[field.key()] = ToData(*field);
     }
   }
   for (const auto& [partial_name, text] : templates_) {
@@ -165,7 +171,7 @@ bool Theme::RenderPage(const std::string& name, const nlohmann::json& view,
     return false;
   }
   const std::string content = page.render(d);
-  d.set("content", data(content));
+  d["content"] = data(content);
   mustache& base = Parsed(id_, "base", templates_.at("base"));
   if (!base.is_valid()) {
     *err = "base.mustache: " + base.error_message();

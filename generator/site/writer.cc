@@ -77,6 +77,14 @@ bool Writer::Stat(const std::string& relative, uint64_t* size, int64_t* mtime_ns
   return StatFile((fs::path(out_dir_) / relative).string(), size, mtime_ns);
 }
 
+bool Writer::StatBefore(const std::string& relative, uint64_t* size, int64_t* mtime_ns) {
+  const auto it = before_.find(relative);
+  if (it == before_.end() || it->second.taken.exchange(true)) return Stat(relative, size, mtime_ns);
+  *size = it->second.size;
+  *mtime_ns = it->second.mtime_ns;
+  return it->second.exists;
+}
+
 void Writer::RemoveReplacedMeanwhile() {
   std::lock_guard<std::mutex> lock(replaced_mutex_);
   if (removing_meanwhile_) return;
@@ -119,6 +127,18 @@ void Writer::Begin(Manifest previous, std::set<std::string> pending, const Outpu
       fs::remove(entry.path(), ec);
     }
   }
+  // Whether each file is as the last build left it is asked of nearly every
+  // file (to keep it without making it): the answers are gathered here,
+  // while the mail is read, rather than one system call at a time while
+  // the pages are made.
+  before_.clear();
+  if (state_) {
+    before_.reserve(state_->files.size());
+    for (const auto& [relative, file] : state_->files) {
+      Before& b = before_[relative];
+      b.exists = Stat(relative, &b.size, &b.mtime_ns);
+    }
+  }
 }
 
 void Writer::Record(const std::string& relative, const ManifestEntry& entry,
@@ -145,7 +165,7 @@ bool Writer::KeepIfInputsUnchanged(
     }
     uint64_t size = 0;
     int64_t mtime = 0;
-    if (!Stat(relative, &size, &mtime) ||
+    if (!StatBefore(relative, &size, &mtime) ||
         size != file->second.size || mtime != file->second.mtime_ns) {
       return false;
     }
@@ -175,7 +195,7 @@ bool Writer::Write(const std::string& relative, const std::string& bytes, std::s
     const auto was = state_->files.find(relative);
     if (old != previous_.end() && was != state_->files.end() &&
         was->second.size == old->second.size &&
-        Stat(relative, &file.size, &file.mtime_ns) && file.size == was->second.size &&
+        StatBefore(relative, &file.size, &file.mtime_ns) && file.size == was->second.size &&
         file.mtime_ns == was->second.mtime_ns) {
       if (old->second == entry) {
         std::lock_guard<std::mutex> lock(mutex_);

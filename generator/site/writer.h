@@ -11,7 +11,9 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -80,6 +82,10 @@ class Writer {
   void Record(const std::string& relative, const ManifestEntry& entry, const FileState& file);
   // Size and mtime of a file below the output folder.
   bool Stat(const std::string& relative, uint64_t* size, int64_t* mtime_ns) const;
+  // The same as the file was when the build began: Begin looks at every
+  // file the state names at once, on its thread (while the mail is read),
+  // and each answer is given once; then, or for other files, Stat.
+  bool StatBefore(const std::string& relative, uint64_t* size, int64_t* mtime_ns);
   // Stops the remover thread when it runs, once it has removed every file
   // replaced so far.
   void StopRemover();
@@ -89,6 +95,14 @@ class Writer {
   Manifest previous_;
   std::set<std::string> pending_;       // named by the pending list when Begin ran
   const OutputState* state_ = nullptr;  // owned by the caller; outlives the build
+  struct Before {
+    bool exists = false;
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+    std::atomic<bool> taken{false};
+  };
+  std::unordered_map<std::string_view, Before> before_;  // keys: state_->files'
+
   std::mutex mutex_;
   Manifest manifest_;                   // this build's files
   std::map<std::string, FileState> files_;
