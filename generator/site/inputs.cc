@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "archive/refs.h"
@@ -59,13 +60,19 @@ void AddFolder(model::Hasher* h, const std::string& label, const std::string& di
 
 bool InputFingerprint(const config::Config& config, const std::string& theme_dir,
                       std::string* fingerprint, std::string* err) {
+  // The generator's identity hashes the executable, and the first use of
+  // libgit2 loads the system's TLS certificates: each takes a few
+  // milliseconds of every build, and neither needs the other.
+  std::thread identity([] { GeneratorIdentity(); });
+  std::string refs;
+  const bool have_refs = archive::ArchiveRefs(config.archive_path, &refs, err);
+  identity.join();
+  if (!have_refs) return false;
   model::Hasher h;
   h.UpdateField(GeneratorIdentity());
   std::error_code ec;
   h.UpdateField(fs::absolute(config.file, ec).string());
   h.UpdateField(config.archive_path);
-  std::string refs;
-  if (!archive::ArchiveRefs(config.archive_path, &refs, err)) return false;
   h.UpdateField(refs);
   AddFile(&h, "config", config.file);
   if (!config.mailmap.empty()) AddFile(&h, "mailmap " + config.mailmap, config.mailmap);
