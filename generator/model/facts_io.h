@@ -17,7 +17,7 @@ namespace listdigest::model {
 /// The encoding's version: bump it whenever EncodeFacts writes anything
 /// differently (a field added, removed or re-typed), so older caches are
 /// rebuilt instead of misread.
-inline constexpr int kFactsFormat = 3;  // 2: `above` keys; 3: texts together
+inline constexpr int kFactsFormat = 4;  // 2: `above` keys; 3: texts together; 4: DiffHash by XXH3
 
 /// Appends the message-derived fields of `facts` to `out`: everything but
 /// position, epoch, commit and time (set from the commit) and author,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/content_hash.h"
+
 namespace listdigest::model {
 namespace {
 
@@ -217,14 +219,12 @@ size_t FirstReference(std::string_view line) {
 }  // namespace
 
 uint64_t DiffHash(std::string_view body) {
-  uint64_t h = 1469598103934665603ull;
+  // The kept lines, each ended by "\n", through XXH3 (FNV-1a byte by byte
+  // was a tenth of the time parsing took).
+  Hasher h;
   auto add = [&h](std::string_view s) {
-    for (char c : s) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    h ^= '\n';
-    h *= 1099511628211ull;
+    h.Update(s);
+    h.Update("\n");
   };
   bool in_diff = false;
   std::string_view previous;
@@ -253,7 +253,8 @@ uint64_t DiffHash(std::string_view body) {
     return true;
   });
   if (!in_diff) return 0;
-  return h == 0 ? 1 : h;
+  const uint64_t hash = h.Finish().lo;
+  return hash == 0 ? 1 : hash;
 }
 
 std::string PatchNotes(std::string_view body) {
