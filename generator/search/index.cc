@@ -38,19 +38,6 @@ constexpr double kMaxBoost = 1.5;
 // Subjects longer than this many words keep only their start for phrases
 // (a subject is folded to one line, but a mangled one can be a whole mail).
 constexpr int kMaxTitlePositions = 200;
-// The shards of a segment of `docs` documents: IndexOptions::shard_bytes
-// from 8 blocks of documents up, smaller below in proportion, down to a
-// quarter of it. A query reads a term's shard in every segment: with one
-// size for all, the small segments' shards (the newest documents, the
-// contributors) doubled what a query downloads. A function of the
-// segment's own size, so that a segment's shards still depend on its
-// documents alone.
-size_t ShardBytes(const IndexOptions& options, size_t docs) {
-  const size_t full = 8 * std::max<size_t>(1, options.segment_docs);
-  if (docs >= full) return options.shard_bytes;
-  return std::max(options.shard_bytes / 4, options.shard_bytes * docs / full);
-}
-
 // A term is common when it is in 1/kCommonShare of the documents or more,
 // and in at least kCommonMinimum (a small archive has no long postings).
 constexpr size_t kCommonShare = 10;
@@ -698,7 +685,6 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
   size_t merged_since_release = 0;
   for (const Segment& segment : segments) {
     const size_t count = segment.ids.size();
-    const size_t shard_bytes = ShardBytes(options, count);
     const std::string dir = "t/" + segment.name + "/";
     auto shard_path = [&dir](size_t s) { return dir + std::to_string(s) + ".json"; };
     // With a cache, the key of each document and batch first: a batch of
@@ -709,7 +695,8 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
     model::Hash128 segment_key;
     if (cache) {
       model::Hasher segment_hash;
-      segment_hash.UpdateField("segment " + segment.name + " " + std::to_string(shard_bytes));
+      segment_hash.UpdateField("segment " + segment.name + " " +
+                               std::to_string(options.shard_bytes));
       for (size_t first = 0; first < count; first += batch) {
         const size_t n = std::min(count, first + batch) - first;
         const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(n / 64) + 1));
@@ -961,7 +948,7 @@ void BuildIndex(const std::vector<DocumentOrder>& orders, const DocumentMaker& m
         }
         if (bounds.empty()) {
           bounds.push_back("");
-        } else if (shard.size() + encoded[k].size() > shard_bytes) {
+        } else if (shard.size() + encoded[k].size() > options.shard_bytes) {
           close_shard();
           bounds.push_back(Bound(last_key, key));
         }

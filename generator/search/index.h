@@ -14,9 +14,7 @@
 //   own, so that new documents change the shards of the last segments only
 //   and the others keep their bytes. A query reads a term's shard in each.
 // - t/<segment>/<n>.json: term shards. A segment's terms are sorted and cut
-//   into shards of about `shard_bytes` (from 8 blocks of `segment_docs` up;
-//   a smaller segment's in proportion, down to a quarter, since a query
-//   reads a shard in every segment); the manifest lists each shard's
+//   into shards of about `shard_bytes`; the manifest lists each shard's
 //   first key as the shortest prefix that tells it from the shard before,
 //   so a query fetches only the shards of its terms. A shard maps a term to
 //   its postings per field:
