@@ -243,6 +243,7 @@ struct Epoch {
   bool linear = true;       // one line of commits from HEAD (see EpochListing)
   RepoPtr repo;
   OdbPtr odb;  // git_odb reads are thread-safe; repositories are not.
+  bool reopen_failed = false;  // after Inbox::ReleaseCaches
 };
 
 class InboxImpl {
@@ -258,6 +259,27 @@ class InboxImpl {
     }
     return std::string::npos;
   }
+
+  // The epoch's repository and object database, opened again if
+  // Inbox::ReleaseCaches closed them (null when that fails).
+  git_repository* Repo(Epoch& e) {
+    std::lock_guard<std::mutex> lock(reopen_mutex);
+    if (!e.repo && !e.reopen_failed) {
+      git_repository* raw_repo = nullptr;
+      git_odb* raw_odb = nullptr;
+      if (OpenRepository(e.path, &raw_repo)) {
+        e.repo.reset(raw_repo);
+        if (git_repository_odb(&raw_odb, raw_repo) == 0) e.odb.reset(raw_odb);
+      }
+      e.reopen_failed = !e.odb;
+    }
+    return e.repo.get();
+  }
+  git_odb* Odb(Epoch& e) {
+    Repo(e);
+    return e.odb.get();
+  }
+  std::mutex reopen_mutex;
 
   bool OpenEpoch(const std::string& dir, int number, const std::vector<EpochListing>& known,
                  std::string* err);
@@ -454,6 +476,9 @@ bool Inbox::Open(const std::string& path, const std::vector<EpochListing>& known
   for (const auto& [number, dir] : epoch_dirs) {
     if (!impl->OpenEpoch(dir, number, known, err)) return false;
   }
+  // The list grew epoch by epoch, each time to twice its size: a million
+  // commits held room for 1.6 million (60 MB more) all build long.
+  impl->commits.shrink_to_fit();
   const bool any_mail =
       std::any_of(impl->commits.begin(), impl->commits.end(),
                   [](const Commit& c) { return c.kind != CommitKind::kOther; });
@@ -506,7 +531,8 @@ bool Inbox::Resolve(const std::string& spec, size_t* position, std::string* err)
   }
   for (auto e = impl_->epochs.rbegin(); e != impl_->epochs.rend(); ++e) {
     git_object* raw = nullptr;
-    if (git_revparse_single(&raw, e->repo.get(), spec.c_str()) != 0) continue;
+    git_repository* repo = impl_->Repo(*e);
+    if (!repo || git_revparse_single(&raw, repo, spec.c_str()) != 0) continue;
     ObjectPtr object(raw);
     git_object* peeled = nullptr;
     if (git_object_peel(&peeled, object.get(), GIT_OBJECT_COMMIT) != 0) continue;
@@ -572,15 +598,24 @@ bool ReadFrom(git_odb* odb, const Commit& c, std::string* bytes, std::string* er
 bool Inbox::ReadBlob(size_t position, std::string* bytes, std::string* err) const {
   const Commit& c = impl_->commits.at(position);
   git_odb* odb = nullptr;
-  for (const Epoch& e : impl_->epochs) {
-    if (e.number == c.epoch) odb = e.odb.get();
+  for (Epoch& e : impl_->epochs) {
+    if (e.number == c.epoch) odb = impl_->Odb(e);
   }
   return ReadFrom(odb, c, bytes, err);
+}
+
+void Inbox::ReleaseCaches() const {
+  std::lock_guard<std::mutex> lock(impl_->reopen_mutex);
+  for (Epoch& e : impl_->epochs) {
+    e.odb.reset();
+    e.repo.reset();
+  }
 }
 
 struct BlobReader::Repositories {
   std::vector<OdbPtr> odbs;  // by index in InboxImpl::epochs, once opened
   std::vector<char> tried;
+  size_t current = 0;        // the epoch read last
 };
 
 BlobReader::BlobReader(const Inbox& inbox) : inbox_(inbox), own_(new Repositories) {
@@ -591,11 +626,19 @@ BlobReader::BlobReader(const Inbox& inbox) : inbox_(inbox), own_(new Repositorie
 BlobReader::~BlobReader() = default;
 
 bool BlobReader::Read(size_t position, std::string* bytes, std::string* err) {
-  const InboxImpl& impl = *inbox_.impl_;
+  InboxImpl& impl = *inbox_.impl_;
   const Commit& c = impl.commits.at(position);
   for (size_t i = 0; i < impl.epochs.size(); ++i) {
-    const Epoch& e = impl.epochs[i];
+    Epoch& e = impl.epochs[i];
     if (e.number != c.epoch) continue;
+    if (i != own_->current) {
+      // A thread reads the archive in order: the epoch it leaves, and
+      // its packs' caches, are done with (should it come back, it opens
+      // the epoch again).
+      own_->odbs[own_->current].reset();
+      own_->tried[own_->current] = 0;
+      own_->current = i;
+    }
     if (!own_->tried[i]) {
       own_->tried[i] = 1;
       git_repository* raw_repo = nullptr;
@@ -606,7 +649,8 @@ bool BlobReader::Read(size_t position, std::string* bytes, std::string* err) {
       }
     }
     // Where the epoch cannot be opened again, the Inbox's own repository.
-    return ReadFrom(own_->odbs[i] ? own_->odbs[i].get() : e.odb.get(), c, bytes, err);
+    return ReadFrom(own_->odbs[i] ? own_->odbs[i].get() : impl.Odb(e), c,
+                    bytes, err);
   }
   return ReadFrom(nullptr, c, bytes, err);
 }
