@@ -632,10 +632,6 @@ const char* const kTrailerKinds[] = {
     "Reported-by", "Suggested-by", "Fixes",    "Link",          "change-id",
 };
 
-bool IsPersonTrailer(std::string_view kind) {
-  return kind != "Fixes" && kind != "Link" && kind != "change-id";
-}
-
 bool IsDiffStatSummary(std::string_view line) {
   // " 3 files changed, 20 insertions(+), 4 deletions(-)"
   // " 1 file changed, 5 deletions(-)"
@@ -649,6 +645,10 @@ bool IsDiffStatSummary(std::string_view line) {
 }
 
 }  // namespace
+
+bool IsPersonTrailer(std::string_view kind) {
+  return kind != "Fixes" && kind != "Link" && kind != "change-id";
+}
 
 std::string MakeValidUtf8(std::string_view bytes) {
   if (bytes.empty()) return "";

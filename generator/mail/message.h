@@ -15,6 +15,7 @@ namespace listdigest::mail {
 struct Address {
   std::string name;   // decoded display name; may be empty
   std::string email;  // as written (case kept); may be empty
+  bool operator==(const Address&) const = default;
 };
 
 /// A trailer line such as "Reviewed-by: Name <addr>" from the message's own
@@ -24,6 +25,10 @@ struct Trailer {
   std::string value;  // the rest of the line, trimmed
   Address who;        // parsed from value for the person trailers
 };
+
+/// Whether a trailer of this kind names a person (all but Fixes, Link and
+/// change-id): its `who` is read from its value.
+bool IsPersonTrailer(std::string_view kind);
 
 struct Message {
   std::string message_id;               // without <>; made up when missing

@@ -48,8 +48,8 @@ size_t ReplyPrefixLength(std::string_view s) {
 }
 
 // A version word: "v2", "V3", "v5.1" (a partial re-roll counts as v5; its
-// "5.1" goes to `revision` when asked for).
-bool ParseVersion(std::string_view word, int* version, std::string* revision = nullptr) {
+// "5.1" goes to `revision`, empty for a plain vN).
+bool ParseVersion(std::string_view word, int* version, std::string_view* revision) {
   if (word.size() < 2 || (word[0] != 'v' && word[0] != 'V')) return false;
   std::string_view digits = word.substr(1);
   const size_t dot = digits.find('.');
@@ -57,7 +57,7 @@ bool ParseVersion(std::string_view word, int* version, std::string* revision = n
   if (!AllDigits(major) || major.size() > 4) return false;
   if (dot != std::string_view::npos && !AllDigits(digits.substr(dot + 1))) return false;
   *version = std::stoi(std::string(major));
-  if (revision) *revision = dot == std::string_view::npos ? "" : std::string(digits);
+  *revision = dot == std::string_view::npos ? std::string_view() : digits;
   return true;
 }
 
@@ -71,7 +71,14 @@ bool ParseNumbering(std::string_view word, int* number, int* total) {
   return true;
 }
 
+// `tag` is a part of s->text.
 void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull) {
+  std::string_view revision;
+  // A later version word's revision replaces an earlier one's, as before.
+  auto set_revision = [s, &revision] {
+    s->revision_at = revision.empty() ? 0 : static_cast<int>(revision.data() - s->text.data());
+    s->revision_size = static_cast<int>(revision.size());
+  };
   size_t i = 0;
   while (i < tag.size()) {
     while (i < tag.size() && IsSpace(tag[i])) ++i;
@@ -88,7 +95,10 @@ void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull)
       // "PATCHv2", "PATCH-v3"
       std::string_view rest = word.substr(5);
       if (!rest.empty() && rest[0] == '-') rest.remove_prefix(1);
-      if (ParseVersion(rest, &version, &s->revision)) s->version = version;
+      if (ParseVersion(rest, &version, &revision)) {
+        s->version = version;
+        set_revision();
+      }
       continue;
     }
     if (upper.find("PULL") != std::string::npos) {
@@ -97,14 +107,18 @@ void ParseTag(std::string_view tag, Subject* s, bool* has_patch, bool* has_pull)
     }
     if (upper == "GIT") continue;
     if (upper.compare(0, 3, "RFC") == 0 &&
-        (upper.size() == 3 || ParseVersion(word.substr(3), &version, &s->revision))) {
+        (upper.size() == 3 || ParseVersion(word.substr(3), &version, &revision))) {
       // "RFC", "RFCv1"
       s->rfc = true;
-      if (upper.size() > 3) s->version = version;
+      if (upper.size() > 3) {
+        s->version = version;
+        set_revision();
+      }
       continue;
     }
-    if (ParseVersion(word, &version, &s->revision)) {
+    if (ParseVersion(word, &version, &revision)) {
       s->version = version;
+      set_revision();
       continue;
     }
     if (ParseNumbering(word, &s->number, &s->total)) continue;
@@ -154,8 +168,9 @@ Subject ParseSubject(std::string_view raw) {
     tags_end = rest.data();
     skip_spaces();
   }
-  s.tags.assign(tags_begin, tags_end);
-  s.title.assign(rest);
+  s.tags_at = static_cast<int>(tags_begin - s.text.data());
+  s.tags_size = static_cast<int>(tags_end - tags_begin);
+  s.title_at = static_cast<int>(rest.data() - s.text.data());
   s.pull = has_pull && !s.reply;
   s.patch = has_patch && !s.reply && !s.pull;
   return s;

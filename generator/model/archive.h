@@ -30,6 +30,35 @@ struct Review {
   int person = -1;
 };
 
+/// A name and address as written in a message, held once for the whole
+/// process: a million messages name a few thousand of them, and a copy in
+/// each message and trailer was a third of the model's memory. Equal
+/// addresses are the same object. Thread-safe; never freed.
+class WrittenAddress {
+ public:
+  WrittenAddress() = default;
+  explicit WrittenAddress(const mail::Address& address);
+
+  /// The address (empty when none was set).
+  const mail::Address& get() const { return p_ ? *p_ : Empty(); }
+  const mail::Address& operator*() const { return get(); }
+  const mail::Address* operator->() const { return &get(); }
+  bool operator==(const WrittenAddress& o) const { return get() == o.get(); }
+
+ private:
+  static const mail::Address& Empty();
+  const mail::Address* p_ = nullptr;
+};
+
+/// A trailer as a message's facts keep it: a person's trailer by its
+/// WrittenAddress, the value (the rest of the line) only for the others
+/// (Fixes, Link, change-id), whose value is what they say.
+struct Trailer {
+  std::string kind;   // "Reviewed-by", "Acked-by", … as spelled in DESIGN.md
+  std::string value;  // the rest of the line; "" for a person's trailer
+  WrittenAddress who;
+};
+
 /// The start of a patch's description kept for search (a long one is cut).
 inline constexpr size_t kDescriptionBytes = 2048;
 
@@ -50,6 +79,7 @@ class Boxed {
   Boxed(Boxed&&) noexcept = default;
   Boxed& operator=(Boxed&&) noexcept = default;
 
+  bool has() const { return p_ != nullptr; }
   /// The value, or an empty T.
   const T& get() const {
     static const T empty{};
@@ -99,9 +129,11 @@ struct MessageFacts {
   // threading needs them. Cleared once threads and series are built.
   std::vector<uint64_t> above;
   mail::Subject subject;
-  mail::Address author_as_written;  // the author's name and address in this message
-  mail::Address from_as_written;    // the From: header as written
-  std::vector<mail::Trailer> reply_trailers;  // replies: their review trailers, any sender
+  WrittenAddress author_as_written;  // the author's name and address in this message
+  WrittenAddress from;               // the From: header as written
+  // Patches: the trailers they carry. Replies: their review trailers (any
+  // sender). Other messages: none.
+  std::vector<Trailer> trailers;
   int author = -1;            // person index
   int sender = -1;            // person of the From: header
   int64_t date = 0;
@@ -109,15 +141,18 @@ struct MessageFacts {
   // archive's TextStore (the refs below) and are dropped: read them with
   // Archive::Excerpt, Description and Notes.
   Boxed<MessageTexts> texts;
-  std::vector<mail::Trailer> patch_trailers;  // the trailers a patch carries (patches only)
   std::vector<Review> reviews;  // review trailers of its sender (replies only)
   uint64_t diff_hash = 0;     // patches: fingerprint of the diff without line numbers and
                               // index lines (model/patch_text.h); 0 when there is no diff
   TextRef excerpt_ref, description_ref, notes_ref;
-  std::vector<std::string> version_links;  // heads: Message-IDs the text names as earlier
-                                           // versions ("v1: https://lore…/<id>/", "Supersedes:")
-  std::vector<std::string> diagnostics;
+  // Heads: Message-IDs the text names as earlier versions ("v1:
+  // https://lore…/<id>/", "Supersedes:"). Boxed, as the diagnostics: most
+  // messages have none.
+  Boxed<std::vector<std::string>> version_links;
+  Boxed<std::vector<std::string>> diagnostics;
 
+  /// The From: header as written.
+  const mail::Address& from_as_written() const { return *from; }
   bool is_patch() const { return subject.patch; }
   bool is_reply() const { return subject.reply; }
   bool is_pull() const { return subject.pull; }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_set>
 
 #include "archive/inbox.h"
 #include "archive/mailmap.h"
@@ -223,6 +224,25 @@ const char* StateName(State state) {
   return "new";
 }
 
+WrittenAddress::WrittenAddress(const mail::Address& address) {
+  struct Hash {
+    size_t operator()(const mail::Address& a) const {
+      const std::hash<std::string_view> h;
+      return h(a.name) * 31 + h(a.email);
+    }
+  };
+  // Nodes never move: pointers to them stay valid as the set grows.
+  static std::mutex mutex;
+  static auto* pool = new std::unordered_set<mail::Address, Hash>();
+  std::lock_guard<std::mutex> lock(mutex);
+  p_ = &*pool->insert(address).first;
+}
+
+const mail::Address& WrittenAddress::Empty() {
+  static const mail::Address empty;
+  return empty;
+}
+
 uint64_t MessageKey(std::string_view message_id) {
   const uint64_t key = HashBytes(message_id).lo;
   return key == 0 ? 1 : key;  // 0 is no id
@@ -256,11 +276,18 @@ MessageFacts ExtractFacts(const mail::Message& message) {
     f.above.push_back(MessageKey(*it));
   }
   f.subject = message.subject;
-  f.author_as_written = message.author;
+  f.author_as_written = WrittenAddress(message.author);
+  f.from = message.from == message.author ? f.author_as_written : WrittenAddress(message.from);
   f.date = message.date;
-  f.diagnostics = message.diagnostics;
+  if (!message.diagnostics.empty()) f.diagnostics.mut() = message.diagnostics;
   if (message.subject.patch) {
-    f.patch_trailers = message.trailers;
+    f.trailers.reserve(message.trailers.size());
+    for (const auto& t : message.trailers) {
+      // A person's trailer is read through its `who`; its value, the same
+      // again as written, is only kept for the others (change-id).
+      const bool person = mail::IsPersonTrailer(t.kind);
+      f.trailers.push_back({t.kind, person ? "" : t.value, WrittenAddress(t.who)});
+    }
     MessageTexts& texts = f.texts.mut();
     if (message.subject.head_like()) {
       texts.excerpt = mail::DigestExcerpt(message.body);
@@ -275,17 +302,19 @@ MessageFacts ExtractFacts(const mail::Message& message) {
       }
       d.shrink_to_fit();  // DigestExcerpt's string has the whole body's capacity
     }
-    if (message.subject.head_like()) f.version_links = VersionLinks(message.body);
+    if (message.subject.head_like()) {
+      std::vector<std::string> links = VersionLinks(message.body);
+      if (!links.empty()) f.version_links.mut() = std::move(links);
+    }
     if (message.subject.number != 0) {
       f.diff_hash = DiffHash(message.body);
       f.texts.mut().notes = PatchNotes(message.body);
     }
   }
-  f.from_as_written = message.from;
   if (message.subject.reply) {
     f.applied_note = HasAppliedNote(message.body);
     for (const auto& t : message.trailers) {
-      if (IsReviewKind(t.kind)) f.reply_trailers.push_back(t);
+      if (IsReviewKind(t.kind)) f.trailers.push_back({t.kind, "", WrittenAddress(t.who)});
     }
   }
   return f;
@@ -379,6 +408,7 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
     return true;
   };
   jobs = std::max(1, jobs);
+  inbox.ReleaseCaches();  // what listing the commits read, and each epoch once read
   std::vector<std::thread> threads;
   for (int t = 1; t < jobs; ++t) {
     threads.emplace_back([&] {
@@ -386,12 +416,16 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
       while (work_chunk(reader)) {}
     });
   }
-  // The calling thread works too and reports progress between chunks.
-  archive::BlobReader reader(inbox);
-  while (work_chunk(reader)) {
-    if (progress) progress(done.load(), positions.size());
+  {
+    // The calling thread works too and reports progress between chunks.
+    // (Its reader's caches go before the model is built.)
+    archive::BlobReader reader(inbox);
+    while (work_chunk(reader)) {
+      if (progress) progress(done.load(), positions.size());
+    }
   }
   for (auto& t : threads) t.join();
+  inbox.ReleaseCaches();
   if (progress) progress(positions.size(), positions.size());
   const size_t cached = static_cast<size_t>(std::count(from_cache.begin(), from_cache.end(), 1));
   const auto parsed_at = std::chrono::steady_clock::now();
@@ -401,14 +435,13 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   a.texts = std::move(texts);
   PeopleBuilder people(mailmap);
   for (const MessageFacts& f : parsed) {
-    people.Add(f.author_as_written);
-    if (!f.from_as_written.email.empty()) people.Add(f.from_as_written);
+    people.Add(*f.author_as_written);
+    if (!f.from_as_written().email.empty()) people.Add(f.from_as_written());
   }
   for (const MessageFacts& f : parsed) {
-    for (const auto& t : f.patch_trailers) {
-      if (!t.who.email.empty()) people.SeeName(t.who);
+    for (const auto& t : f.trailers) {
+      if (f.is_reply() || !t.who->email.empty()) people.SeeName(*t.who);
     }
-    for (const auto& t : f.reply_trailers) people.SeeName(t.who);
   }
   std::unordered_map<std::string, int> person_index;
   a.people = people.Finish(&person_index);
@@ -439,18 +472,19 @@ Archive BuildArchive(const archive::Inbox& inbox, const archive::Mailmap& mailma
   a.messages = std::move(parsed);
   a.message_by_id.reserve(a.messages.size());
   for (MessageFacts& f : a.messages) {
-    f.author = person_of(f.author_as_written);
-    f.sender = f.from_as_written.email.empty() ? f.author : person_of(f.from_as_written);
+    f.author = person_of(*f.author_as_written);
+    const mail::Address& from = f.from_as_written();
+    f.sender = from.email.empty() ? f.author : person_of(from);
     f.reviews.clear();
     // A review is a trailer of the sender's own address (after the
     // mailmap), not one that only falls back to the same person.
-    for (const auto& t : f.reply_trailers) {
-      if (t.who.email.empty()) continue;
-      const Found who = find_person(t.who);
+    for (const auto& t : f.trailers) {
+      if (!f.is_reply() || t.who->email.empty()) continue;
+      const Found who = find_person(*t.who);
       if (who.exact && who.person == f.sender) f.reviews.push_back(Review{t.kind, f.sender});
     }
     const int index = static_cast<int>(&f - a.messages.data());
-    for (const auto& d : f.diagnostics) a.diagnostics.push_back({f.commit, f.message_id, d});
+    for (const auto& d : f.diagnostics.get()) a.diagnostics.push_back({f.commit, f.message_id, d});
     a.message_by_id.emplace_back(MessageKey(f.message_id), index);
     a.newest_time = std::max(a.newest_time, f.time);
   }

@@ -26,7 +26,7 @@ void Fields(V& v, Is<mail::Address> auto& a) {
 }
 
 template <class V>
-void Fields(V& v, Is<mail::Trailer> auto& t) {
+void Fields(V& v, Is<Trailer> auto& t) {
   v.Store("kind", t.kind);
   v.Store("value", t.value);
   v.Store("who", t.who);
@@ -40,12 +40,14 @@ void Fields(V& v, Is<mail::Subject> auto& s) {
   v.Store("pull", s.pull);
   v.Store("rfc", s.rfc);
   v.Store("version", s.version);
-  v.Store("revision", s.revision);
   v.Store("number", s.number);
   v.Store("total", s.total);
+  v.Store("title_at", s.title_at);
+  v.Store("tags_at", s.tags_at);
+  v.Store("tags_size", s.tags_size);
+  v.Store("revision_at", s.revision_at);
+  v.Store("revision_size", s.revision_size);
   v.Store("prefixes", s.prefixes);
-  v.Store("title", s.title);
-  v.Store("tags", s.tags);
 }
 
 template <class V>
@@ -68,14 +70,13 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
   v.Store("above", f.above);
   v.Store("subject", f.subject);
   v.Store("author_as_written", f.author_as_written);
-  v.Store("from_as_written", f.from_as_written);
-  v.Store("reply_trailers", f.reply_trailers);
+  v.Store("from", f.from);
+  v.Store("trailers", f.trailers);
   v.Skip("author", f.author);      // a person index: depends on the whole archive
   v.Skip("sender", f.sender);      // ditto
   v.Store("date", f.date);
   v.Store("texts", f.texts);
-  v.Store("patch_trailers", f.patch_trailers);
-  v.Skip("reviews", f.reviews);    // person indices, from reply_trailers
+  v.Skip("reviews", f.reviews);    // person indices, from a reply's trailers
   v.Store("diff_hash", f.diff_hash);
   v.Skip("excerpt_ref", f.excerpt_ref);          // where BuildArchive put the texts
   v.Skip("description_ref", f.description_ref);  // ditto
@@ -85,7 +86,7 @@ void Fields(V& v, Is<MessageFacts> auto& f) {
 }
 
 template <class T>
-concept HasFields = Is<T, mail::Address> || Is<T, mail::Trailer> || Is<T, mail::Subject> ||
+concept HasFields = Is<T, mail::Address> || Is<T, Trailer> || Is<T, mail::Subject> ||
                     Is<T, MessageTexts> || Is<T, MessageFacts>;
 
 // Varints (LEB128) for sizes and integers, zig-zag for signed ones; fixed
@@ -129,6 +130,9 @@ class Encoder {
   // An empty box is written as its empty value.
   template <HasFields T>
   void Put(const Boxed<T>& box) { Fields(*this, box.get()); }
+  // A box of a list: the list (empty when there is none).
+  void Put(const Boxed<std::vector<std::string>>& box) { Put(box.get()); }
+  void Put(const WrittenAddress& address) { Fields(*this, *address); }
 
   std::string* out_;
 };
@@ -220,6 +224,17 @@ class Decoder {
   void Get(T* value) { Fields(*this, *value); }
   template <HasFields T>
   void Get(Boxed<T>* box) { Fields(*this, box->mut()); }
+  void Get(Boxed<std::vector<std::string>>* box) {
+    std::vector<std::string> items;
+    Get(&items);
+    if (!ok_ || items.empty()) box->reset();
+    else box->mut() = std::move(items);
+  }
+  void Get(WrittenAddress* address) {
+    mail::Address read;
+    Fields(*this, read);
+    if (ok_) *address = WrittenAddress(read);
+  }
   void Get(Boxed<MessageTexts>* box) {
     if (!views_) {
       Fields(*this, box->mut());
@@ -302,6 +317,10 @@ class Flattener {
     prefix_ += ".";
     Fields(*this, value);
   }
+  void Leaf(const WrittenAddress& address) {
+    prefix_ += ".";
+    Fields(*this, *address);
+  }
   template <HasFields T>
   void Leaf(const Boxed<T>& box) {
     prefix_ += ".";
@@ -343,7 +362,7 @@ FactsFieldCounts ListedFactsFields() {
   c.message_facts = CountFields<MessageFacts>();
   c.subject = CountFields<mail::Subject>();
   c.address = CountFields<mail::Address>();
-  c.trailer = CountFields<mail::Trailer>();
+  c.trailer = CountFields<Trailer>();
   c.texts = CountFields<MessageTexts>();
   return c;
 }
@@ -357,8 +376,8 @@ std::vector<StoredLeaf> StoredLeaves(const MessageFacts& facts) {
 std::vector<std::string> StoredLeafNames() {
   // One element in each list of structs, so that their fields show.
   MessageFacts facts;
-  facts.reply_trailers.resize(1);
-  facts.patch_trailers.resize(1);
+  facts.trailers.resize(1);
+
   std::vector<std::string> names;
   for (const auto& leaf : StoredLeaves(facts)) {
     if (std::find(names.begin(), names.end(), leaf.name) == names.end()) names.push_back(leaf.name);

@@ -17,7 +17,8 @@ namespace listdigest::model {
 /// The encoding's version: bump it whenever EncodeFacts writes anything
 /// differently (a field added, removed or re-typed), so older caches are
 /// rebuilt instead of misread.
-inline constexpr int kFactsFormat = 4;  // 2: `above` keys; 3: texts together; 4: DiffHash by XXH3
+inline constexpr int kFactsFormat = 5;  // 2: `above` keys; 3: texts together; 4: DiffHash by XXH3;
+                                        // 5: subject parts as offsets, trailers together, From: boxed
 
 /// Appends the message-derived fields of `facts` to `out`: everything but
 /// position, epoch, commit and time (set from the commit) and author,
@@ -45,7 +46,7 @@ struct FactsFieldCounts {
 FactsFieldCounts ListedFactsFields();
 
 /// One stored field of a MessageFacts, down to strings and numbers
-/// ("subject.revision", "patch_trailers[].who.email"; a list of structs
+/// ("subject.revision", "trailers[].who.email"; a list of structs
 /// gives its elements' fields, each element in turn), with its encoding and
 /// whether that is the encoding of the type's default value. For tests.
 struct StoredLeaf {

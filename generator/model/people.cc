@@ -85,8 +85,8 @@ std::vector<PersonStats> ComputePeopleStats(const Archive& a) {
       if (s.messages == 0 || m.time > s.last) s.last = m.time;
       ++s.messages;
     }
-    if (m.author >= 0 && !m.author_as_written.name.empty()) {
-      ++names[m.author][m.author_as_written.name];
+    if (m.author >= 0 && !m.author_as_written->name.empty()) {
+      ++names[m.author][m.author_as_written->name];
     }
     const std::string month = PeriodId("month", m.time);
     if (m.is_patch() && m.author >= 0) {

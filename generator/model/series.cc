@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t kDay = 24 * 3600;
 constexpr int64_t kNoReplyAfter = 14 * kDay;
 
-std::string FoldedTitle(const std::string& title) {
+std::string FoldedTitle(std::string_view title) {
   std::string out;
   out.reserve(title.size());
   bool space = false;
@@ -66,7 +66,7 @@ std::string ProjectKey(const MessageFacts& m) {
 // belongs with "[PATCH v3 0/4]" from the same person.
 std::string TagKey(const MessageFacts& m) {
   std::string key = std::to_string(m.author) + "|" + std::to_string(m.subject.version) + "|" +
-                    m.subject.revision + "|" + (m.subject.rfc ? "rfc" : "") + "|" +
+                    std::string(m.subject.revision()) + "|" + (m.subject.rfc ? "rfc" : "") + "|" +
                     std::to_string(m.subject.total) + "|";
   for (const auto& p : m.subject.prefixes) key += p + " ";
   return key;
@@ -80,7 +80,7 @@ int MinorRevision(const std::string& revision) {
   return std::atoi(minor.c_str());
 }
 
-bool IsReviewTrailer(const mail::Trailer& t) {
+bool IsReviewTrailer(const Trailer& t) {
   return t.kind == "Reviewed-by" || t.kind == "Acked-by" || t.kind == "Tested-by";
 }
 
@@ -125,7 +125,7 @@ class Grouper {
           if (added) {
             it->second = NewVersion(int(i));
             a_.versions[it->second].pull = pull;
-            a_.versions[it->second].title = a_.messages[pull].subject.title;
+            a_.versions[it->second].title = a_.messages[pull].subject.title();
             a_.versions[it->second].author = a_.messages[pull].author;
           } else {
             Join(it->second, int(i));
@@ -155,7 +155,7 @@ class Grouper {
     MessageFacts& m = a_.messages[head];
     SeriesVersion v;
     v.version = m.subject.version;
-    v.revision = m.subject.revision;
+    v.revision = m.subject.revision();
     v.rfc = m.subject.rfc;
     v.resend = IsResend(m);
     v.total = std::max(0, m.subject.total);
@@ -163,7 +163,7 @@ class Grouper {
     if (m.subject.number == 0) v.cover = head;
     else v.patches.push_back(head);
     v.author = m.author;
-    v.title = m.subject.title;
+    v.title = m.subject.title();
     v.date = m.date;
     const int index = static_cast<int>(a_.versions.size());
     m.version = index;
@@ -199,9 +199,9 @@ class Grouper {
     // "[RFC PATCH 3/9]" answering "[RFC PATCH v10 0/9]": the version was
     // left out of the patches' subjects.
     const bool untagged = same_author_in_thread && m.subject.version == 1 &&
-                          m.subject.tags.find_first_of("vV") == std::string::npos;
+                          m.subject.tags().find_first_of("vV") == std::string::npos;
     return (head.subject.version == m.subject.version || untagged) &&
-           head.subject.revision == m.subject.revision &&
+           head.subject.revision() == m.subject.revision() &&
            (head.subject.total == m.subject.total || same_author_in_thread) &&
            head.subject.number < m.subject.number;
   }
@@ -225,13 +225,13 @@ class Grouper {
   // patch of, or -1.
   int PartialRerollOf(int message) const {
     const MessageFacts& m = a_.messages[message];
-    if (m.subject.revision.empty() || m.subject.revision.find('.') == std::string::npos) return -1;
+    if (m.subject.revision().empty() || m.subject.revision().find('.') == std::string::npos) return -1;
     for (int c : ThreadAbove(m)) {
       if (c < 0 || c == message || !a_.messages[c].is_patch()) continue;
       const int v = a_.messages[c].version;
       if (v < 0) continue;
       const SeriesVersion& target = a_.versions[v];
-      if (target.version == m.subject.version && target.revision != m.subject.revision) return v;
+      if (target.version == m.subject.version && target.revision != m.subject.revision()) return v;
     }
     return -1;
   }
@@ -289,7 +289,7 @@ class Grouper {
     std::string change_id;
     for (int m : {v.cover, v.head}) {
       if (m < 0) continue;
-      for (const auto& t : a_.messages[m].patch_trailers) {
+      for (const auto& t : a_.messages[m].trailers) {
         if (t.kind == "change-id" && change_id.empty()) change_id = t.value;
       }
     }
@@ -304,7 +304,7 @@ class Grouper {
   int LinkedSeries(int vi) const {
     const SeriesVersion& v = a_.versions[vi];
     const MessageFacts& head = a_.messages[v.head];
-    for (const std::string& id : head.version_links) {
+    for (const std::string& id : head.version_links.get()) {
       const int target = a_.FindMessage(id);
       if (target < 0) continue;
       const int tv = a_.messages[target].version;
@@ -356,7 +356,7 @@ class Grouper {
       if (s < 0) {
         const MessageFacts& anchor = a_.messages[Anchor(v)];
         Series series;
-        const std::string& title = pull ? v.title : anchor.subject.title;
+        const std::string title = pull ? v.title : std::string(anchor.subject.title());
         series.id = Slugify(title) + "-" + ShortHash(anchor.message_id);
         // Two anchors with one Message-ID cannot happen (the second copy of
         // an id is never grouped), but a hash can collide: the commit
@@ -375,9 +375,9 @@ class Grouper {
       if (pull) continue;
       by_title[title_key] = s;
       if (!v.patches.empty()) {
-        by_first_patch[who + FoldedTitle(a_.messages[v.patches.front()].subject.title)] = s;
+        by_first_patch[who + FoldedTitle(a_.messages[v.patches.front()].subject.title())] = s;
       }
-      for (int p : v.patches) by_patch_title[who + FoldedTitle(a_.messages[p].subject.title)] = s;
+      for (int p : v.patches) by_patch_title[who + FoldedTitle(a_.messages[p].subject.title())] = s;
       if (!change_id.empty()) by_change_id[change_id] = s;
     }
     // Versions in the order they were posted: "[RFC PATCH v3]" followed by
@@ -508,7 +508,7 @@ VersionActivity ActivityOf(const Archive& a, int version) {
   for (int p : v.patches) {
     PatchActivity pa;
     pa.message = p;
-    for (const auto& t : a.messages[p].patch_trailers) {
+    for (const auto& t : a.messages[p].trailers) {
       if (IsReviewTrailer(t)) pa.carried.push_back(t);
     }
     slot[p] = out.patches.size();
@@ -560,10 +560,10 @@ std::vector<PatchComparison> ComparePatches(const Archive& a, int older, int new
   // By title first: a patch inserted in front moves the others' numbers.
   std::multimap<std::string, size_t> old_by_title;
   for (size_t i = 0; i < old_patches.size(); ++i) {
-    old_by_title.emplace(FoldedTitle(a.messages[old_patches[i]].subject.title), i);
+    old_by_title.emplace(FoldedTitle(a.messages[old_patches[i]].subject.title()), i);
   }
   for (size_t j = 0; j < new_patches.size(); ++j) {
-    auto range = old_by_title.equal_range(FoldedTitle(a.messages[new_patches[j]].subject.title));
+    auto range = old_by_title.equal_range(FoldedTitle(a.messages[new_patches[j]].subject.title()));
     for (auto it = range.first; it != range.second; ++it) {
       if (used[it->second]) continue;
       used[it->second] = true;

@@ -43,7 +43,7 @@ struct PatchActivity {
   std::vector<int> repliers;                 // distinct people who replied, by person index
   std::vector<Review> reviews;               // given in replies to it or to the cover letter;
                                              // by person, then kind, without repeats
-  std::vector<mail::Trailer> carried;        // Reviewed/Acked/Tested-by the patch itself carries
+  std::vector<Trailer> carried;        // Reviewed/Acked/Tested-by the patch itself carries
   bool reviewed() const { return !reviews.empty() || !carried.empty(); }
 };
 

@@ -58,9 +58,11 @@ std::string DigestText(const model::Archive& a, const model::Digest& d, const st
       after_skip = true;
       continue;
     }
-    out += "New:  " + m.subject.title + "\n";
+    out += "New:  ";
+    out += m.subject.title();
+    out += "\n";
     out += m.subject.text + "\n";
-    out += "Author: " + AuthorLine(m.author_as_written) + "\n\n";
+    out += "Author: " + AuthorLine(*m.author_as_written) + "\n\n";
     out += a.Excerpt(m) + "\n\n";
     out += kSeparator + "\n\n";
   }

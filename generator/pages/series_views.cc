@@ -21,7 +21,7 @@ json PersonJson(const model::Person& p) { return {{"name", p.name}, {"email", p.
 
 // Templates test strings with sections ({{#url}}…{{/url}}), and an empty
 // string counts as set there: what is absent is null.
-json OrNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+json OrNull(std::string_view text) { return text.empty() ? json(nullptr) : json(text); }
 
 json ReviewsJson(const model::Archive& a, const std::vector<model::Review>& reviews) {
   json out = json::array();
@@ -33,10 +33,10 @@ json ReviewsJson(const model::Archive& a, const std::vector<model::Review>& revi
   return out;
 }
 
-json CarriedJson(const std::vector<mail::Trailer>& trailers) {
+json CarriedJson(const std::vector<model::Trailer>& trailers) {
   json out = json::array();
   for (const auto& t : trailers) {
-    out.push_back({{"kind", t.kind}, {"name", t.who.name}, {"email", t.who.email}});
+    out.push_back({{"kind", t.kind}, {"name", t.who->name}, {"email", t.who->email}});
   }
   return out;
 }
@@ -210,7 +210,7 @@ json SeriesJson(const model::Archive& a, int series, const SiteInfo& site,
       // A single unnumbered patch is patch 1 of 1.
       jv["patches"].push_back({{"number", std::max(m.subject.number, 1)},
                                {"message_id", m.message_id},
-                               {"title", m.subject.title},
+                               {"title", m.subject.title()},
                                {"subject", m.subject.text},
                                {"author", PersonJson(a.people[m.author])},
                                {"reviews", ReviewsJson(a, pa.reviews)},
@@ -230,7 +230,7 @@ json SeriesJson(const model::Archive& a, int series, const SiteInfo& site,
       for (const auto& ch : changes) {
         const int shown = ch.newer >= 0 ? ch.newer : ch.older;
         rows.push_back({{"change", model::PatchChangeName(ch.change)},
-                        {"title", a.messages[shown].subject.title},
+                        {"title", a.messages[shown].subject.title()},
                         {"number", ch.newer >= 0 ? json(std::max(a.messages[ch.newer].subject.number, 1))
                                                  : json(nullptr)},
                         {"previous_number", ch.older >= 0
@@ -325,7 +325,7 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
       for (const auto& ch : comparison) {
         if (ch.newer >= 0) change_of[ch.newer] = model::PatchChangeName(ch.change);
         if (ch.change == model::PatchChange::kDropped) {
-          changes.push_back({{"title", a.messages[ch.older].subject.title},
+          changes.push_back({{"title", a.messages[ch.older].subject.title()},
                              {"number", a.messages[ch.older].subject.number}});
         }
       }
@@ -343,12 +343,12 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
         reviews.push_back({{"kind", r.kind}, {"name", a.people[r.person].name}});
       }
       for (const auto& t : pa.carried) {
-        reviews.push_back({{"kind", t.kind}, {"name", t.who.name.empty() ? t.who.email : t.who.name},
+        reviews.push_back({{"kind", t.kind}, {"name", t.who->name.empty() ? t.who->email : t.who->name},
                            {"carried", true}});
       }
       json p;
       p["number"] = m.subject.numbered() ? std::to_string(m.subject.number) : "";
-      p["title"] = m.subject.title;
+      p["title"] = m.subject.title();
       p["subject"] = m.subject.text;
       p["url"] = OrNull(MessageUrl(site, m.message_id));
       p["replies"] = pa.replies.size();
@@ -356,7 +356,7 @@ json SeriesPageView(const model::Archive& a, int series, const SiteInfo& site,
       p["reviews"] = reviews;
       p["has_reviews"] = !reviews.empty();
       p["change"] = change_of.count(pa.message) ? change_of[pa.message] : "";
-      p["revision"] = OrNull(m.subject.revision);
+      p["revision"] = OrNull(m.subject.revision());
       p["notes"] = OrNull(a.Notes(m));
       patches.push_back(p);
     }

@@ -47,7 +47,7 @@ std::string AuthorTerms(const model::Person& p) {
 // document of theirs, which a new build would then index again.
 std::array<std::string_view, 3> MessageAuthorTerms(const model::MessageFacts& m,
                                                    const model::Person& p) {
-  const mail::Address& as_written = m.author_as_written;
+  const mail::Address& as_written = *m.author_as_written;
   const bool same = as_written.email.size() == p.email.size() &&
                     std::equal(p.email.begin(), p.email.end(), as_written.email.begin(),
                                [](char x, char y) { return x == std::tolower(static_cast<unsigned char>(y)); });

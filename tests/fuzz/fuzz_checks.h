@@ -21,7 +21,7 @@ inline std::string CheckMail(std::string_view bytes) {
   if (m.message_id.empty()) return "empty Message-ID";
   for (const std::string* s :
        {&m.message_id, &m.in_reply_to, &m.raw_subject, &m.from.name, &m.from.email, &m.author.name,
-        &m.author.email, &m.body, &m.subject.title}) {
+        &m.author.email, &m.body, &m.subject.text}) {
     if (!ValidUtf8(*s)) return "invalid UTF-8";
     if (s->find('\0') != std::string::npos) return "NUL byte";
   }
@@ -51,9 +51,19 @@ inline std::string CheckMail(std::string_view bytes) {
 inline std::string CheckSubject(std::string_view subject) {
   const mail::Subject s = mail::ParseSubject(subject);
   if (s.text != mail::FoldWhiteSpace(subject)) return "text is not the folded subject";
-  if (s.title.size() > s.text.size()) return "title longer than the subject";
-  if (s.text.compare(s.text.size() - s.title.size(), s.title.size(), s.title) != 0) {
+  // The title, the tags and the revision are parts of the text.
+  const auto inside = [&s](int at, size_t size) {
+    return at >= 0 && static_cast<size_t>(at) + size <= s.text.size();
+  };
+  if (!inside(s.title_at, s.title().size()) || s.title_at + s.title().size() != s.text.size()) {
     return "title is not the end of the subject";
+  }
+  if (!inside(s.tags_at, static_cast<size_t>(s.tags_size)) || s.tags().size() != static_cast<size_t>(s.tags_size)) {
+    return "tags outside the subject";
+  }
+  if (!inside(s.revision_at, static_cast<size_t>(s.revision_size)) ||
+      s.revision().size() != static_cast<size_t>(s.revision_size)) {
+    return "revision outside the subject";
   }
   if (s.patch && (s.reply || s.pull)) return "a patch that is a reply or pull";
   if (s.version < 0) return "negative version";

@@ -203,7 +203,7 @@ TEST_CASE("mime: RFC 2047 Subjects") {
   CHECK(m.raw_subject ==
         "Re: [PATCH v3 08/12] KVM: Propagate vcpu explicitly to mark_page_dirty_in_slot()");
   CHECK(m.subject.reply);
-  CHECK(m.subject.title == "KVM: Propagate vcpu explicitly to mark_page_dirty_in_slot()");
+  CHECK(m.subject.title() == "KVM: Propagate vcpu explicitly to mark_page_dirty_in_slot()");
   // Subject: Re: =?UTF-8?Q?KVM=5FCOMPAT=20support=20on=20aarch=36=34?=
   m = Parse("kvmarm-oddities.mboxrd", "<a07bd7883278838c26a955a1b4c43441@www.loen.fr>");
   CHECK(m.raw_subject == "Re: KVM_COMPAT support on aarch64");
@@ -236,13 +236,13 @@ TEST_CASE("mime: folded Subject headers are unfolded") {
   //  tests
   Message m = Parse("kvmarm-oddities.mboxrd", "<20200330091139.i2d6vv64f5diamlz@kamzik");
   CHECK(m.raw_subject == "Re: [kvm-unit-tests PATCH v7 06/13] arm/arm64: ITS: Introspection tests");
-  CHECK(m.subject.title == "arm/arm64: ITS: Introspection tests");
+  CHECK(m.subject.title() == "arm/arm64: ITS: Introspection tests");
   // Subject: Re: [PATCH 44/44] sound/soc/codecs: Remove unnecessary
   // <TAB>semicolons
   m = Parse("notmuch-corpora.mboxrd", "<1289819360.3377.15.camel@odin>");
   CHECK(m.raw_subject == "Re: [PATCH 44/44] sound/soc/codecs: Remove unnecessary\tsemicolons");
   CHECK(m.subject.text == "Re: [PATCH 44/44] sound/soc/codecs: Remove unnecessary semicolons");
-  CHECK(m.subject.title == "sound/soc/codecs: Remove unnecessary semicolons");
+  CHECK(m.subject.title() == "sound/soc/codecs: Remove unnecessary semicolons");
   // No subject of the three corpora keeps a line break (146 of 440 did).
   std::vector<std::string> broken;
   for (const char* name :
@@ -479,7 +479,7 @@ TEST_CASE("mime: a message with an empty Subject header") {
   CHECK(m.message_id == "ABC@DEF");
   CHECK_FALSE(m.message_id_made_up);
   CHECK(m.raw_subject.empty());
-  CHECK(m.subject.title.empty());
+  CHECK(m.subject.title().empty());
   CHECK_FALSE(m.subject.patch);
   REQUIRE(m.diagnostics.size() == 1);
   CHECK(m.diagnostics[0] == "empty Subject header");

@@ -51,7 +51,7 @@ TEST_CASE("subjects: every real subject in subjects.tsv parses as written down")
     CHECK(s.number == (c[6].empty() ? -1 : std::stoi(c[6])));
     CHECK(s.total == (c[7].empty() ? -1 : std::stoi(c[7])));
     CHECK(Join(s.prefixes) == c[8]);
-    CHECK(s.title == c[9]);
+    CHECK(s.title() == c[9]);
     ++rows;
   }
   CHECK(rows >= 60);
@@ -66,7 +66,7 @@ TEST_CASE("subjects: forms the corpora lack") {
     CHECK(s.number == 2);
     CHECK(s.total == 10);
     CHECK(s.prefixes == std::vector<std::string>{"net-next"});
-    CHECK(s.title == "net: fix it");
+    CHECK(s.title() == "net: fix it");
   }
   SUBCASE("PULL with numbering is a pull request, not a patch") {
     const auto s = ParseSubject("[PULL 00/12] target-arm queue");
@@ -82,7 +82,7 @@ TEST_CASE("subjects: forms the corpora lack") {
     CHECK(s.reply);
     CHECK_FALSE(s.patch);
     CHECK(s.version == 2);
-    CHECK(s.title == "x");
+    CHECK(s.title() == "x");
   }
   SUBCASE("lower-case patch, PATCHv2 and a partial re-roll") {
     CHECK(ParseSubject("[patch] x").patch);
@@ -92,13 +92,13 @@ TEST_CASE("subjects: forms the corpora lack") {
   SUBCASE("white space runs fold to one; a trailing space stays") {
     const auto s = ParseSubject("[PATCH  v3 0/4]\tLongArch:  KVM: Add AVEC support irqchip in kernel ");
     CHECK(s.text == "[PATCH v3 0/4] LongArch: KVM: Add AVEC support irqchip in kernel ");
-    CHECK(s.title == "LongArch: KVM: Add AVEC support irqchip in kernel ");
-    CHECK(s.tags == "[PATCH v3 0/4]");
+    CHECK(s.title() == "LongArch: KVM: Add AVEC support irqchip in kernel ");
+    CHECK(s.tags() == "[PATCH v3 0/4]");
   }
   SUBCASE("a bracket that never closes is title") {
     const auto s = ParseSubject("[PATCH x");
     CHECK_FALSE(s.patch);
-    CHECK(s.title == "[PATCH x");
+    CHECK(s.title() == "[PATCH x");
   }
 }
 
@@ -108,7 +108,7 @@ TEST_CASE("subjects: a folded, encoded Subject header is decoded and unfolded") 
       " =?UTF-8?Q?=27s_bug?=\n\nbody\n");
   CHECK(m.raw_subject == "Re: [PATCH v2 1/3] KVM: fix Jörg's bug");
   CHECK(m.subject.reply);
-  CHECK(m.subject.title == "KVM: fix Jörg's bug");
+  CHECK(m.subject.title() == "KVM: fix Jörg's bug");
 }
 
 }  // namespace

@@ -69,8 +69,8 @@ TEST_CASE("facts_io: every field of MessageFacts and the mail structs in it is l
                 "mail::Address has a field that facts_io.cc does not list");
   CHECK_MESSAGE(listed.texts == FieldCount<model::MessageTexts>(),
                 "a field of MessageTexts is missing from facts_io.cc");
-  CHECK_MESSAGE(listed.trailer == FieldCount<mail::Trailer>(),
-                "mail::Trailer has a field that facts_io.cc does not list");
+  CHECK_MESSAGE(listed.trailer == FieldCount<model::Trailer>(),
+                "model::Trailer has a field that facts_io.cc does not list");
   // The counting itself, on structs of known shape.
   struct Three {
     int a = 0;

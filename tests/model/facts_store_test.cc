@@ -38,7 +38,8 @@ model::MessageFacts Facts(int i) {
   f.message_id = std::to_string(i) + "@example.org";
   f.subject.text = "[PATCH " + std::to_string(i % 7) + "/6] kvm: fix number " + std::to_string(i);
   f.subject.patch = i % 2 == 0;
-  f.author_as_written = {"Author " + std::to_string(i % 50), "a" + std::to_string(i) + "@x.org"};
+  f.author_as_written =
+      model::WrittenAddress({"Author " + std::to_string(i % 50), "a" + std::to_string(i) + "@x.org"});
   f.date = 1614556800 + i;
   f.texts.mut().description.assign(static_cast<size_t>(i * 37 % 1500), static_cast<char>('a' + i % 26));
   f.above = {0, model::MessageKey("r" + std::to_string(i - 1) + "@example.org")};

@@ -77,7 +77,7 @@ std::string Reviews(const Archive& a, int version) {
     if (!out.empty()) out += "; ";
     out += std::to_string(a.messages[p.message].subject.number) + ":";
     for (const auto& r : p.reviews) out += " " + r.kind + " " + Email(a, r.person);
-    for (const auto& t : p.carried) out += " {" + t.kind + " " + t.who.email + "}";
+    for (const auto& t : p.carried) out += " {" + t.kind + " " + t.who->email + "}";
   }
   return out;
 }
@@ -284,13 +284,13 @@ TEST_CASE("series: versions linked by a link to an earlier version in the cover 
   // walks" became "[PATCH v3 0/2] KVM: arm64: Fixes for parallel faults
   // series", whose cover letter says "v2: https://lore.kernel.org/kvmarm/<id>/".
   const int v3 = VersionOf(a, kParallelFixes, 1);
-  CHECK(a.messages[a.versions[v3].head].version_links ==
+  CHECK(a.messages[a.versions[v3].head].version_links.get() ==
         std::vector<std::string>{"20221115225502.2240227-1-oliver.upton@linux.dev"});
   // "[PATCH v2] KVM: arm64: Skip more of the SError vaxorcism" says it "was
   // previously posted as part of: [v1] <link>", but that series had its
   // own v2 already: it goes on as a series of its own.
   const int skip = VersionOf(a, kSkipMore, 0);
-  CHECK(a.messages[a.versions[skip].head].version_links ==
+  CHECK(a.messages[a.versions[skip].head].version_links.get() ==
         std::vector<std::string>{"20190604144551.188107-1-james.morse@arm.com"});
   CHECK(SeriesById(a, kSError).versions.size() == 3);
 }
@@ -323,9 +323,9 @@ TEST_CASE("series: the same change-id links versions whose titles differ") {
   CHECK(Chain(a, a.series[0]) == "v2:7:superseded v3:8:new");
   CHECK(a.series[0].title == "perf: Arm SPE v1.2 and v8.7 support");
   const model::MessageFacts& cover = a.messages[a.versions[a.series[0].versions.back()].head];
-  CHECK(cover.version_links.empty());
+  CHECK(cover.version_links.get().empty());
   bool change_id = false;
-  for (const auto& t : cover.patch_trailers) {
+  for (const auto& t : cover.trailers) {
     change_id = change_id || (t.kind == "change-id" && t.value == "20220825-arm-spe-v8-7-fedf04e16f23");
   }
   CHECK(change_id);
@@ -409,7 +409,7 @@ TEST_CASE("series: a patch number posted twice in one version, and partial re-ro
   const model::SeriesVersion& v3 = b.versions[debug.versions.back()];
   REQUIRE(v3.patches.size() == 5);
   CHECK(b.messages[v3.patches[4]].message_id == "reroll-" + original);
-  CHECK(b.messages[v3.patches[4]].subject.revision == "3.1");
+  CHECK(b.messages[v3.patches[4]].subject.revision() == "3.1");
   REQUIRE(v3.replaced.size() == 1);
   CHECK(b.messages[v3.replaced[0]].message_id == original);
   CHECK(b.series.size() == a.series.size());

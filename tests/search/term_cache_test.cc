@@ -46,9 +46,9 @@ const Corpus& Real() {
       d.body = m.body;
       d.author = m.author.name;
       d.author_terms = {m.author.name, m.author.email};
-      d.series_title = m.subject.title;
+      d.series_title = m.subject.title();
       d.state = i % 3 == 0 ? "new" : "";
-      d.snippet = m.subject.title;
+      d.snippet = m.subject.title();
       x.docs.push_back(d);
     }
     return x;
