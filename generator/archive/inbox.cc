@@ -13,6 +13,37 @@
 #include <unordered_set>
 
 namespace listdigest::archive {
+
+Hex40& Hex40::operator=(std::string_view hex) {
+  *this = Hex40();
+  if (hex.size() != 40) return *this;
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < raw_.size(); ++i) {
+    const int hi = digit(hex[2 * i]), lo = digit(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return *this = Hex40();
+    raw_[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  set_ = true;
+  return *this;
+}
+
+Hex40::Text Hex40::text() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  Text t;
+  if (!set_) return t;
+  for (size_t i = 0; i < raw_.size(); ++i) {
+    t.chars[2 * i] = kDigits[raw_[i] >> 4];
+    t.chars[2 * i + 1] = kDigits[raw_[i] & 15];
+  }
+  t.size = 40;
+  return t;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -178,14 +209,14 @@ bool ReadTree(git_repository* repo, const std::string& dir, int epoch, const Wal
   TreePtr tree(raw_tree);
   Commit c;
   c.epoch = epoch;
-  c.id = Hex(&w.id);
+  c.id = Hex40::FromRaw(w.id.id);
   c.time = w.time;
   if (const git_tree_entry* m = git_tree_entry_byname(tree.get(), "m")) {
     c.kind = CommitKind::kMessage;
-    c.blob = Hex(git_tree_entry_id(m));
+    c.blob = Hex40::FromRaw(git_tree_entry_id(m)->id);
   } else if (const git_tree_entry* d = git_tree_entry_byname(tree.get(), "d")) {
     c.kind = CommitKind::kDeletion;
-    c.blob = Hex(git_tree_entry_id(d));
+    c.blob = Hex40::FromRaw(git_tree_entry_id(d)->id);
   } else {
     // A v1 inbox: the commit adds (or removes) files named after the
     // Message-ID's SHA-1, so the message is what the diff to the parent adds.
@@ -218,10 +249,10 @@ bool ReadTree(git_repository* repo, const std::string& dir, int epoch, const Wal
       Commit one = c;
       if (delta->status == GIT_DELTA_ADDED || delta->status == GIT_DELTA_MODIFIED) {
         one.kind = CommitKind::kMessage;
-        one.blob = Hex(&delta->new_file.id);
+        one.blob = Hex40::FromRaw(delta->new_file.id.id);
       } else if (delta->status == GIT_DELTA_DELETED) {
         one.kind = CommitKind::kDeletion;
-        one.blob = Hex(&delta->old_file.id);
+        one.blob = Hex40::FromRaw(delta->old_file.id.id);
       } else {
         continue;
       }
@@ -255,7 +286,7 @@ class InboxImpl {
   /// only for explicit ranges, and a map of them cost 120 bytes a commit.
   size_t PositionOf(std::string_view id) const {
     for (size_t i = 0; i < commits.size(); ++i) {
-      if (std::string_view(commits[i].id) == id) return i;
+      if (commits[i].id == id) return i;
     }
     return std::string::npos;
   }
@@ -329,7 +360,8 @@ bool InboxImpl::ListCommits(int number, const EpochListing* known, std::string* 
   // first, in the same order, and only what follows is new.
   git_oid last{};
   const bool have_last = known && known->linear && !known->commits.empty() &&
-                         git_oid_fromstr(&last, known->commits.back().id.c_str()) == 0;
+                         !known->commits.back().id.empty() &&
+                         git_oid_fromraw(&last, known->commits.back().id.raw()) == 0;
   std::vector<Walked> walked;
   bool reuse = false;
   switch (WalkLine(repo, epoch.path, have_last ? &last : nullptr, &walked, &reuse, err)) {
@@ -493,7 +525,7 @@ bool Inbox::Open(const std::string& path, const std::vector<EpochListing>& known
   // earlier epochs: public-inbox writes the deletion into the newest one.
   std::unordered_set<std::string> deleted;
   for (const auto& c : impl->commits) {
-    if (c.kind == CommitKind::kDeletion) deleted.insert(c.blob);
+    if (c.kind == CommitKind::kDeletion) deleted.insert(c.blob.str());
   }
   for (auto& c : impl->commits) {
     if (c.kind == CommitKind::kMessage && deleted.count(c.blob)) c.deleted = true;
@@ -517,7 +549,7 @@ bool Inbox::Resolve(const std::string& spec, size_t* position, std::string* err)
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     std::set<std::string> matches;
     for (const Commit& c : impl_->commits) {
-      if (std::string_view(c.id).substr(0, lower.size()) == lower) matches.insert(c.id);
+      if (c.id.text().view().substr(0, lower.size()) == lower) matches.insert(c.id);
     }
     if (matches.size() == 1) {
       *position = impl_->PositionOf(*matches.begin());
@@ -578,8 +610,8 @@ namespace {
 // Reads `c`'s blob from `odb` into `bytes`.
 bool ReadFrom(git_odb* odb, const Commit& c, std::string* bytes, std::string* err) {
   git_oid oid;
-  if (git_oid_fromstr(&oid, c.blob.c_str()) != 0) {
-    *err = "commit " + c.id + ": bad blob id";
+  if (c.blob.empty() || git_oid_fromraw(&oid, c.blob.raw()) != 0) {
+    *err = "commit " + c.id + ": no blob id";
     return false;
   }
   git_odb_object* raw = nullptr;

@@ -22,33 +22,49 @@ enum class CommitKind {
 
 /// One commit of the archive, in archive order: epochs in numeric order, each
 /// oldest first. Plain value; `blob` is the 40-hex id of the message blob.
-/// An object id as 40 hex digits, held in place (an archive lists a
-/// million of them; as strings each would be a heap allocation), or empty.
-/// Reads like a const std::string.
+/// An object id of 40 hex digits, held in place as its 20 bytes (an
+/// archive lists a million commits with two ids each; as strings each
+/// would be a heap allocation, as text 40 bytes), or empty. Assigning
+/// anything but 40 hex digits (either case) leaves it empty. Reads like a
+/// const std::string of lower-case hex.
 class Hex40 {
  public:
+  /// The hex digits, NUL-terminated, for a view that lives as long as it.
+  struct Text {
+    std::array<char, 41> chars{};
+    uint8_t size = 0;
+    std::string_view view() const { return {chars.data(), size}; }
+    const char* c_str() const { return chars.data(); }
+  };
+
   Hex40() = default;
   Hex40(std::string_view hex) { *this = hex; }  // NOLINT: ids convert both ways
-  Hex40& operator=(std::string_view hex) {
-    size_ = static_cast<uint8_t>(std::min<size_t>(hex.size(), 40));
-    std::copy_n(hex.data(), size_, hex_.data());
-    hex_[size_] = '\0';
-    return *this;
+  Hex40& operator=(std::string_view hex);
+  /// From the 20 bytes of a git_oid.
+  static Hex40 FromRaw(const unsigned char* raw) {
+    Hex40 h;
+    std::copy_n(raw, h.raw_.size(), h.raw_.begin());
+    h.set_ = true;
+    return h;
   }
-  bool empty() const { return size_ == 0; }
-  size_t size() const { return size_; }
-  const char* data() const { return hex_.data(); }
-  const char* c_str() const { return hex_.data(); }
-  std::string str() const { return {hex_.data(), size_}; }
+  bool empty() const { return !set_; }
+  size_t size() const { return set_ ? 40 : 0; }
+  /// The 20 bytes (meaningless when empty).
+  const unsigned char* raw() const { return raw_.data(); }
+  /// The 20 bytes as characters (none when empty): a key to hash.
+  std::string_view key() const {
+    return {reinterpret_cast<const char*>(raw_.data()), set_ ? raw_.size() : 0};
+  }
+  Text text() const;
+  std::string str() const { return std::string(text().view()); }
   std::string substr(size_t pos, size_t n = std::string::npos) const { return str().substr(pos, n); }
-  operator std::string_view() const { return {hex_.data(), size_}; }  // NOLINT
-  operator std::string() const { return str(); }                      // NOLINT
-  bool operator==(const Hex40& o) const { return std::string_view(*this) == std::string_view(o); }
-  bool operator==(std::string_view o) const { return std::string_view(*this) == o; }
+  operator std::string() const { return str(); }  // NOLINT
+  bool operator==(const Hex40& o) const { return set_ == o.set_ && raw_ == o.raw_; }
+  bool operator==(std::string_view o) const { return text().view() == o; }
 
  private:
-  std::array<char, 41> hex_{};
-  uint8_t size_ = 0;
+  std::array<unsigned char, 20> raw_{};
+  bool set_ = false;
 };
 
 inline std::string operator+(const std::string& a, const Hex40& b) { return a + b.str(); }

@@ -362,7 +362,7 @@ class Grouper {
         // an id is never grouped), but a hash can collide: the commit
         // tells them apart.
         if (!used_ids_.insert(series.id).second) {
-          series.id = Slugify(title) + "-" + ShortHash(anchor.commit);
+          series.id = Slugify(title) + "-" + ShortHash(anchor.commit.text().view());
           used_ids_.insert(series.id);
         }
         series.title = v.title;

@@ -335,7 +335,7 @@ model::Hash128 ContributorInputs(const model::Archive& a, const model::PersonSta
   h.Number(static_cast<int64_t>(postings));
   for (size_t i = 0; i < postings; ++i) {
     const model::SeriesVersion& v = a.versions[s.postings[i]];
-    h.Text(std::string_view(a.messages[v.head].commit));
+    h.Text(a.messages[v.head].commit.text().view());
     h.Text(v.series < 0 ? std::string_view("\x01no series") : std::string_view(a.series[v.series].id));
     h.Text(v.title);
   }

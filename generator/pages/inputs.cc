@@ -87,7 +87,7 @@ void ModelHasher::PersonAt(int p) {
 void ModelHasher::MessageAt(int m) {
   if (m < 0) return Text("\x01no message");
   const model::MessageFacts& f = a_.messages[m];
-  Text(std::string_view(f.commit));
+  Text(f.commit.text().view());
   Number(f.time);
   Number(static_cast<int64_t>(f.position));
   const std::string* digest = digests_.Find(f.position);
@@ -98,7 +98,7 @@ void ModelHasher::MessageAt(int m) {
   // Where a reply counts: below which patch (or cover letter).
   const int ancestor = f.is_patch() ? -1 : model::PatchAncestor(a_, m);
   if (ancestor < 0) Text("\x01no ancestor");
-  else Text(std::string_view(a_.messages[ancestor].commit));
+  else Text(a_.messages[ancestor].commit.text().view());
 }
 
 void ModelHasher::Messages(const std::vector<int>& ms) {

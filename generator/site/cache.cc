@@ -102,7 +102,7 @@ class Out {
   void U64(uint64_t v) {
     for (int i = 0; i < 8; ++i) s_.push_back(static_cast<char>(v >> (8 * i)));
   }
-  void Str(const std::string& v) {
+  void Str(std::string_view v) {
     U64(v.size());
     s_ += v;
   }
@@ -181,10 +181,10 @@ bool WriteCommits(const std::string& archive, const archive::Inbox& inbox,
     o.U8(linear ? 1 : 0);
     o.U64(count);
     for (const archive::Commit* c = first; c != first + count; ++c) {
-      o.Str(c->id);
+      o.Str(c->id.text().view());
       o.U64(static_cast<uint64_t>(c->time));
       o.U8(static_cast<uint8_t>(c->kind));
-      o.Str(c->blob);
+      o.Str(c->blob.text().view());
       if (o.s_.size() >= (256 << 10)) flush();
     }
   });
@@ -234,7 +234,9 @@ bool DecodeCommits(const std::string& bytes, const std::string& archive,
       in.Str(&blob);
       c.id = id;
       c.blob = blob;
-      if (!in.ok() || kind > static_cast<uint8_t>(archive::CommitKind::kOther)) {
+      // Ids are 40 hex digits or, for a commit of no message, no blob id.
+      const bool ids_sound = !c.id.empty() && (blob.empty() || !c.blob.empty());
+      if (!in.ok() || kind > static_cast<uint8_t>(archive::CommitKind::kOther) || !ids_sound) {
         *why = "corrupt (commits.bin)";
         return false;
       }

@@ -132,7 +132,7 @@ std::pair<size_t, size_t> WriteSearchIndex(BuildContext& ctx) {
       const model::MessageFacts& head = a.messages[v.head];
       d.source = static_cast<uint64_t>(v.head);  // for body_of: the cover letter's text
       // The body is a function of the commit (its message), and its kind.
-      d.body_key = head.commit;
+      d.body_key = head.commit.key();
       d.title = head.subject.text;
       d.author = a.people[v.author].name;
       d.author_terms = MessageAuthorTerms(head, a.people[v.author]);
@@ -162,7 +162,7 @@ std::pair<size_t, size_t> WriteSearchIndex(BuildContext& ctx) {
                   Count(digest.versions.size(), "series posting", "series postings");
     } else {
       const model::MessageFacts& m = a.messages[o.source];
-      d.body_key = m.commit;  // as for 'v', whose body is another text of the message
+      d.body_key = m.commit.key();  // as for 'v', whose body is another text of the message
       d.title = m.subject.text;
       if (m.author >= 0) {
         d.author = a.people[m.author].name;

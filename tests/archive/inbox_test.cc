@@ -140,6 +140,60 @@ TEST_CASE("inbox: BlobReaders on two threads read what ReadBlob reads, in every 
   CHECK(got.back().find("UNSUBSCRIBE") != std::string::npos);
 }
 
+TEST_CASE("inbox: closed epochs open again; a BlobReader goes back to an epoch it left") {
+  Inbox k3;
+  std::string err;
+  REQUIRE(Inbox::Open(ThreeEpochs(), &k3, &err));
+  const size_t n = k3.commits().size();
+  std::vector<std::string> expected(n);
+  for (size_t i = 0; i < n; ++i) REQUIRE_MESSAGE(k3.ReadBlob(i, &expected[i], &err), err);
+  REQUIRE(k3.commits().front().epoch != k3.commits().back().epoch);
+  k3.ReleaseCaches();
+  std::string bytes;
+  REQUIRE_MESSAGE(k3.ReadBlob(n - 1, &bytes, &err), err);
+  CHECK(bytes == expected[n - 1]);
+  size_t position = 0;
+  k3.ReleaseCaches();
+  REQUIRE_MESSAGE(k3.Resolve(k3.commits()[1].id.str(), &position, &err), err);
+  CHECK(position == 1);
+  // Last, first, last again: the reader closes an epoch as it leaves it.
+  archive::BlobReader reader(k3);
+  for (size_t i : {n - 1, size_t{0}, n - 1, size_t{0}}) {
+    REQUIRE_MESSAGE(reader.Read(i, &bytes, &err), err);
+    CHECK(bytes == expected[i]);
+  }
+}
+
+TEST_CASE("inbox: object ids are held as 20 bytes and read as lower-case hex") {
+  const std::string hex = "0123456789abcdef0123456789ABCDEF01234567";
+  const archive::Hex40 id(hex);
+  CHECK(id.size() == 40);
+  CHECK(id.str() == "0123456789abcdef0123456789abcdef01234567");
+  CHECK(id == archive::Hex40(id.str()));
+  CHECK(id.key().size() == 20);
+  CHECK(static_cast<unsigned char>(id.key()[1]) == 0x23);
+  CHECK(archive::Hex40::FromRaw(id.raw()) == id);
+  CHECK(id.substr(0, 12) == "0123456789ab");
+  CHECK("commit " + id == "commit 0123456789abcdef0123456789abcdef01234567");
+  // Anything but 40 hex digits is no id.
+  for (const char* bad : {"", "0123", "0123456789abcdef0123456789abcdef0123456g",
+                          "0123456789abcdef0123456789abcdef012345678"}) {
+    const archive::Hex40 none(bad);
+    CHECK(none.empty());
+    CHECK(none.str().empty());
+    CHECK(none.key().empty());
+    CHECK(none == archive::Hex40());
+  }
+  // The ids of a real inbox are git's.
+  Inbox k3;
+  std::string err;
+  REQUIRE(Inbox::Open(ThreeEpochs(), &k3, &err));
+  for (const auto& c : k3.commits()) {
+    CHECK(c.id.size() == 40);
+    CHECK(c.blob.size() == (c.kind == CommitKind::kOther ? 0 : 40));
+  }
+}
+
 std::string Git(const std::string& git_dir, const std::string& args) {
   std::string out;
   const int status = testing::Run("git --git-dir='" + git_dir + "' " + args, &out, false);
